@@ -1,0 +1,281 @@
+//! Parsers for untrusted input: token responses, JWT payloads and `Retry-After`.
+//!
+//! None of them panics or allocates more than its input; all are fuzzed.
+
+use crate::{Millis, TokenError};
+
+/// Largest time the SDK accepts, in epoch milliseconds (JavaScript's `Number.MAX_SAFE_INTEGER`).
+pub const MAX_TIME_MS: Millis = (1 << 53) - 1;
+
+/// A value read from a token response, whatever its source (a JS object, JSON, a map).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// The field is absent (or `undefined`).
+    Missing,
+    /// The field is `null`.
+    Null,
+    /// A string.
+    Str(String),
+    /// A number.
+    Num(f64),
+    /// Anything else: a boolean, an object, an array.
+    Other,
+}
+
+/// Read access to a token response. The shell implements it over a JS object; tests and
+/// fuzzers over JSON.
+pub trait Fields {
+    /// Whether the response is an object at all.
+    fn is_object(&self) -> bool;
+    /// The value at `path` (`["data", "authToken"]`); [`Value::Missing`] where any step is absent.
+    fn get(&self, path: &[&str]) -> Value;
+}
+
+/// Where a token's expiry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpirySource {
+    /// `expiresIn` (seconds from receipt): immune to clock skew.
+    ExpiresIn,
+    /// `expiresAt` (epoch ms, or epoch s below 1e12).
+    ExpiresAt,
+    /// The JWT `exp` claim.
+    JwtExp,
+    /// `defaultTtlMs`: an opaque token with no expiry information.
+    Default,
+}
+
+/// A validated token response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedToken {
+    /// The token itself (non-empty).
+    pub token: String,
+    /// When it expires, epoch ms on the manager's clock.
+    pub expires_at: Millis,
+    /// Where `expires_at` came from.
+    pub expiry_source: ExpirySource,
+    /// Optional refresh token, passed back to `fetchToken` through `ctx.previous`.
+    pub refresh_token: Option<String>,
+    /// Optional WebSocket token.
+    pub ws_token: Option<String>,
+}
+
+const TOKEN_FIELDS: [(&[&str], &str); 4] = [
+    (&["authToken"], "authToken"),
+    (&["token"], "token"),
+    (&["accessToken"], "accessToken"),
+    (&["data", "authToken"], "data.authToken"),
+];
+
+/// Validates a token response received at `now`.
+///
+/// Token from `authToken`, `token`, `accessToken` or `data.authToken`; expiry from
+/// `expiresIn` (also in `data`, wins over the rest), `expiresAt` (also in `data`), the JWT
+/// `exp` claim, else `now + default_ttl_ms`.
+pub fn parse_token_response(src: &impl Fields, now: Millis, default_ttl_ms: Millis) -> Result<ParsedToken, TokenError> {
+    if !src.is_object() {
+        return Err(TokenError::invalid_response("response", "must be an object"));
+    }
+    let (value, field) = TOKEN_FIELDS
+        .iter()
+        .map(|(path, name)| (src.get(path), *name))
+        .find(|(v, _)| !matches!(v, Value::Missing | Value::Null))
+        .ok_or_else(|| {
+            TokenError::invalid_response("authToken", "is missing: expected a token string in authToken, token, accessToken or data.authToken")
+        })?;
+    let token = match value {
+        Value::Str(s) if s.trim().is_empty() => return Err(TokenError::invalid_response(field, "must not be empty")),
+        Value::Str(s) => s,
+        _ => return Err(TokenError::invalid_response(field, "must be a string")),
+    };
+
+    let (expires_at, expiry_source) = if let Some(secs) = number_field(src, "expiresIn", "data.expiresIn")? {
+        let ms = secs.1 * 1000.0;
+        if ms < 1.0 || ms > (MAX_TIME_MS - now.min(MAX_TIME_MS)) as f64 {
+            return Err(TokenError::invalid_response(secs.0, "must be a positive number of seconds within range"));
+        }
+        (now + ms as Millis, ExpirySource::ExpiresIn)
+    } else if let Some((field, at)) = number_field(src, "expiresAt", "data.expiresAt")? {
+        let ms = if at < 1e12 { at * 1000.0 } else { at };
+        if !(ms > 0.0 && ms <= MAX_TIME_MS as f64) {
+            return Err(TokenError::invalid_response(field, "must be a positive epoch time in milliseconds or seconds"));
+        }
+        (ms as Millis, ExpirySource::ExpiresAt)
+    } else if let Some(exp) = jwt_exp(&token)? {
+        let ms = exp * 1000.0;
+        if !(ms > 0.0 && ms <= MAX_TIME_MS as f64) {
+            return Err(TokenError::invalid_response("exp", "must be a positive epoch time in seconds"));
+        }
+        (ms as Millis, ExpirySource::JwtExp)
+    } else {
+        (now.saturating_add(default_ttl_ms).min(MAX_TIME_MS), ExpirySource::Default)
+    };
+    if expires_at <= now {
+        let field = match expiry_source {
+            ExpirySource::ExpiresAt => "expiresAt",
+            ExpirySource::JwtExp => "exp",
+            _ => "expiresIn",
+        };
+        return Err(TokenError::invalid_response(field, "is already in the past: the token has expired"));
+    }
+
+    Ok(ParsedToken {
+        token,
+        expires_at,
+        expiry_source,
+        refresh_token: string_field(src, "refreshToken", "data.refreshToken")?,
+        ws_token: string_field(src, "wsToken", "data.wsToken")?,
+    })
+}
+
+/// Reads a numeric field at the top level or inside `data`: a finite number or a numeric
+/// string. Returns the name it was found under.
+fn number_field(src: &impl Fields, name: &'static str, nested: &'static str) -> Result<Option<(&'static str, f64)>, TokenError> {
+    for (path, field) in [(&[name][..], name), (&["data", name][..], nested)] {
+        let n = match src.get(path) {
+            Value::Missing | Value::Null => continue,
+            Value::Num(n) => n,
+            Value::Str(s) => parse_number(&s).unwrap_or(f64::NAN),
+            Value::Other => f64::NAN,
+        };
+        if !n.is_finite() || n <= 0.0 {
+            return Err(TokenError::invalid_response(field, "must be a positive, finite number"));
+        }
+        return Ok(Some((field, n)));
+    }
+    Ok(None)
+}
+
+fn string_field(src: &impl Fields, name: &'static str, nested: &'static str) -> Result<Option<String>, TokenError> {
+    for (path, field) in [(&[name][..], name), (&["data", name][..], nested)] {
+        match src.get(path) {
+            Value::Missing | Value::Null => continue,
+            Value::Str(s) if !s.is_empty() => return Ok(Some(s)),
+            _ => return Err(TokenError::invalid_response(field, "must be a non-empty string when present")),
+        }
+    }
+    Ok(None)
+}
+
+/// Parses a decimal number (`"3600"`, `" 1.5e3 "`) without pulling in float parsing.
+/// Returns `None` for anything that is not a plain finite decimal.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let b = s.trim().as_bytes();
+    let (neg, b) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut i = 0;
+    let mut value = 0f64;
+    let mut digits = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        value = value * 10.0 + f64::from(b[i] - b'0');
+        i += 1;
+        digits += 1;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let mut scale = 0.1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            value += f64::from(b[i] - b'0') * scale;
+            scale /= 10.0;
+            i += 1;
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        let exp_neg = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        let mut exp: i32 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            exp = exp.saturating_mul(10).saturating_add(i32::from(b[i] - b'0'));
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        value *= 10f64.powi(if exp_neg { -exp } else { exp });
+    }
+    if i != b.len() || !value.is_finite() {
+        return None;
+    }
+    Some(if neg { -value } else { value })
+}
+
+/// The `exp` claim of a JWT, in seconds.
+///
+/// `Ok(None)` when `token` is not a JWT (opaque tokens such as CometChat's) or has no
+/// `exp`; an error when it is a JWT whose `exp` is not a number.
+pub fn jwt_exp(token: &str) -> Result<Option<f64>, TokenError> {
+    let mut parts = token.split('.');
+    let (Some(_header), Some(payload), Some(_sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let Some(json) = base64url_decode(payload) else { return Ok(None) };
+    match crate::json::top_level_field(&json, b"exp") {
+        Err(()) => Ok(None),
+        Ok(None) => Ok(None),
+        Ok(Some(raw)) => match core::str::from_utf8(raw).ok().and_then(parse_number) {
+            Some(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(TokenError::invalid_response("exp", "must be a number (JWT exp claim)")),
+        },
+    }
+}
+
+/// Decodes unpadded or padded base64url (also accepts the standard alphabet).
+pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if bits >= 6 {
+        return None; // a single dangling character cannot encode a byte
+    }
+    Some(out)
+}
+
+/// Parses a `Retry-After` header value received at `now` into a delay in milliseconds.
+///
+/// Accepts delta-seconds (`"120"`) and an HTTP-date (all three formats of RFC 9110); a
+/// date in the past is a zero delay. `None` when the value is neither.
+pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        let secs = v.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')));
+        return Some(secs.unwrap_or(u64::MAX).saturating_mul(1000));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+    Some(Millis::try_from(at_ms).unwrap_or(Millis::MAX).saturating_sub(now))
+}
