@@ -1,1 +1,671 @@
-//! placeholder
+//! `chat-token-manager`: keeps a chat user's auth token alive in the browser, Node and
+//! React Native.
+//!
+//! This crate is the WebAssembly shell around [`chat_token_core::Machine`]: it binds the
+//! host's `fetch`, `setTimeout` and `console`, turns the app's callbacks and options into
+//! core inputs, and carries out the core's actions. Every mutation follows the same path:
+//! mutate the core → drain its actions → release the borrow → call JavaScript → re-arm
+//! one timer.
+//!
+//! ```js
+//! import { TokenManager } from 'chat-token-manager';
+//!
+//! const manager = new TokenManager({
+//!   endpoint: '/api/cometchat-token',
+//!   login: (token) => CometChatUIKit.loginWithAuthToken(token),
+//!   logout: () => CometChatUIKit.logout(),
+//! });
+//! await manager.start();
+//! ```
+#![deny(missing_docs)]
+
+mod js;
+mod options;
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use chat_token_core::{
+    parse::parse_retry_after, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Request, TokenError,
+    TokenInfo, WaiterId,
+};
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+use crate::js::{error_to_js, get, get_fn, info_to_js, set, JsFields, ResponseLike};
+use crate::options::{Logger, Options, Source};
+
+/// The longest single sleep: every wake-up re-evaluates against the wall clock, so a
+/// late or frozen timer (sleep, background tab) costs at most this much.
+const WATCHDOG_MS: Millis = 30_000;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Why a token was fetched. */
+export type TokenReason = 'initial' | 'scheduled' | 'unauthorized' | 'manual' | 'resume';
+/** Where a token came from. */
+export type TokenSource = 'network' | 'storage' | 'tab';
+/** The manager's state. */
+export type TokenManagerState = 'idle' | 'fetching' | 'ready' | 'refreshing' | 'backoff' | 'error' | 'failed' | 'loggedOut' | 'disposed';
+/** `TokenError.code`. */
+export type TokenErrorCode = 'invalid_options' | 'network' | 'timeout' | 'http' | 'rate_limited' | 'unauthorized' | 'invalid_response' | 'login_failed' | 'discarded' | 'disposed' | 'failed' | 'logged_out';
+
+/** A token and what the manager knows about it. Times are epoch ms on the manager's clock. */
+export interface TokenInfo {
+  token: string;
+  expiresAt: number;
+  refreshAt: number;
+  issuedAt: number;
+  reason: TokenReason;
+  source: TokenSource;
+  refreshToken?: string;
+  wsToken?: string;
+}
+
+/** Every error the manager rejects with or emits. */
+export interface TokenError extends Error {
+  name: 'TokenError';
+  code: TokenErrorCode;
+  /** HTTP status of the token endpoint's answer, when there was one. */
+  status?: number;
+  /** The delay the server asked for with `Retry-After`, in ms. */
+  retryAfterMs?: number;
+  /** Whether trying again later may succeed. */
+  retryable: boolean;
+}
+
+/** What `fetchToken` (or the endpoint) may answer. */
+export interface TokenResponse {
+  authToken?: string;
+  token?: string;
+  accessToken?: string;
+  /** Seconds from now (wins over `expiresAt`). Numeric strings are accepted. */
+  expiresIn?: number | string;
+  /** Epoch ms, or epoch s when below 1e12. */
+  expiresAt?: number | string;
+  refreshToken?: string;
+  wsToken?: string;
+  /** A CometChat REST response passed through. */
+  data?: { authToken?: string; expiresIn?: number | string; expiresAt?: number | string; refreshToken?: string; wsToken?: string };
+}
+
+/** Passed to `fetchToken`. */
+export interface FetchTokenContext {
+  reason: TokenReason;
+  /** Attempt number within this refresh cycle, from 1. */
+  attempt: number;
+  /** Aborted on timeout, logout and dispose. */
+  signal: AbortSignal;
+  /** The last token, or null. */
+  previous: TokenInfo | null;
+}
+
+/** The built-in fetch's settings. */
+export interface EndpointOptions {
+  url: string;
+  /** Default 'POST'. */
+  method?: string;
+  /** An object, or a (sync or async) function returning one — e.g. the app's bearer token. */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** Default 'include' (sends the app's session cookie). */
+  credentials?: 'include' | 'same-origin' | 'omit';
+  /** A string, or an object sent as JSON. */
+  body?: string | Record<string, unknown>;
+}
+
+/** A console-like logger. */
+export interface TokenLogger {
+  debug?(...args: unknown[]): void;
+  info?(...args: unknown[]): void;
+  warn?(...args: unknown[]): void;
+  error?(...args: unknown[]): void;
+}
+
+interface TokenManagerCommonOptions {
+  /** Called once per new token; e.g. `t => CometChatUIKit.loginWithAuthToken(t)`. Single-flight. */
+  login?: (token: string, info: TokenInfo) => unknown;
+  /** Called by `manager.logout()`. */
+  logout?: () => unknown;
+  /** Refresh this long before expiry. Default: 25 % of the lifetime, clamped to [30 s, 5 min]. */
+  refreshMarginMs?: number;
+  /** Random jitter, as a fraction of the margin. Default 0.1. */
+  jitterRatio?: number;
+  /** Lifetime of a token without expiry information. Default 86 400 000 (24 h). */
+  defaultTtlMs?: number;
+  /** Abort a token request after this long. Default 10 000. */
+  fetchTimeoutMs?: number;
+  /** Bound on one token's whole login step. Default 30 000. */
+  loginTimeoutMs?: number;
+  /** Retry of transient failures. Defaults: 1000, 60 000, 6. */
+  retry?: { baseDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
+  /** Storage key. Default 'chat-token-manager'. */
+  storageKey?: string;
+  /** Called with every new token (after login). */
+  onTokenRefresh?: (info: TokenInfo) => void;
+  /** Called once per refresh cycle that gives up. */
+  onRefreshError?: (error: TokenError) => void;
+  /** Console-like logger, or null for silence. Default: console, warn and error only. */
+  logger?: TokenLogger | null;
+  /** Clock override (epoch ms). Default Date.now. */
+  now?: () => number;
+}
+
+/** Options: exactly one token source (`fetchToken` or `endpoint`) plus the common options. */
+export type TokenManagerOptions = TokenManagerCommonOptions & (
+  | { fetchToken: (ctx: FetchTokenContext) => Promise<TokenResponse | Response> | TokenResponse | Response; endpoint?: undefined }
+  | { endpoint: string | EndpointOptions; fetchToken?: undefined }
+);
+
+/** Event payloads by event name. */
+export interface TokenManagerEvents {
+  token: TokenInfo;
+  error: TokenError;
+  state: TokenManagerState;
+  expired: undefined;
+  loggedOut: undefined;
+}
+
+/** A token-free view of the manager. */
+export interface TokenManagerSnapshot {
+  state: TokenManagerState;
+  expiresAt: number | null;
+  refreshAt: number | null;
+  generation: number;
+  consecutiveFailures: number;
+  lastError: { code: TokenErrorCode; message: string; status: number | null; retryable: boolean } | null;
+}
+
+export interface TokenManager {
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof TokenManagerEvents>(event: K, listener: (payload: TokenManagerEvents[K]) => void): () => void;
+}
+"#;
+
+/// What a waiting caller resolves with.
+#[derive(Clone, Copy, PartialEq)]
+enum Want {
+    Token,
+    Info,
+}
+
+struct Waiter {
+    id: WaiterId,
+    want: Want,
+    resolve: Function,
+    reject: Function,
+}
+
+const EVENTS: [&str; 5] = ["token", "error", "state", "expired", "loggedOut"];
+
+struct Listener {
+    id: u32,
+    event: usize,
+    f: Function,
+}
+
+struct Inner {
+    machine: RefCell<Machine>,
+    opts: Options,
+    waiters: RefCell<Vec<Waiter>>,
+    listeners: RefCell<Vec<Listener>>,
+    next_listener: Cell<u32>,
+    fetches: RefCell<Vec<(OpId, web_sys::AbortController)>>,
+    /// The armed timer and the deadline it was armed for.
+    timer: RefCell<Option<(Millis, Timeout)>>,
+    /// The current token as a JS string, made once per token (hot path of `getToken`).
+    token_js: RefCell<JsValue>,
+}
+
+/// Keeps a chat auth token alive: fetches it, logs the chat SDK in, refreshes it before
+/// expiry, dedupes concurrent callers and retries transient failures.
+#[wasm_bindgen]
+pub struct TokenManager {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl TokenManager {
+    /// Creates a manager. Throws a `TokenError` with code `invalid_options` naming the bad field.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "TokenManagerOptions")] options: JsValue) -> Result<TokenManager, JsValue> {
+        let (opts, cfg) = options::read(&options).map_err(|e| error_to_js(&e))?;
+        let machine = Machine::new(cfg).map_err(|e| error_to_js(&e))?;
+        Ok(TokenManager {
+            inner: Rc::new(Inner {
+                machine: RefCell::new(machine),
+                opts,
+                waiters: RefCell::new(Vec::new()),
+                listeners: RefCell::new(Vec::new()),
+                next_listener: Cell::new(0),
+                fetches: RefCell::new(Vec::new()),
+                timer: RefCell::new(None),
+                token_js: RefCell::new(JsValue::UNDEFINED),
+            }),
+        })
+    }
+
+    /// Fetches a token and logs in. Idempotent; concurrent calls share one fetch.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenInfo>")]
+    pub fn start(&self) -> Promise {
+        let now = self.inner.now();
+        let r = self.inner.machine.borrow_mut().start(now);
+        self.inner.answer(r, Want::Info)
+    }
+
+    /// A valid token, fetching one if needed. Concurrent calls share one fetch.
+    #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Promise<string>")]
+    pub fn get_token(&self) -> Promise {
+        let now = self.inner.now();
+        let r = self.inner.machine.borrow_mut().get_token(now);
+        if let Ok(Request::Ready) = r {
+            return Promise::resolve(&*self.inner.token_js.borrow());
+        }
+        self.inner.answer(r, Want::Token)
+    }
+
+    /// Forces a refresh (joins one in flight).
+    #[wasm_bindgen(unchecked_return_type = "Promise<TokenInfo>")]
+    pub fn refresh(&self) -> Promise {
+        let now = self.inner.now();
+        let r = self.inner.machine.borrow_mut().refresh(now);
+        self.inner.answer(r, Want::Info)
+    }
+
+    /// Call when the chat service rejected a token (401, auth error, disconnect). With the
+    /// rejected token as `staleToken`, a token that was already rotated costs no request.
+    #[wasm_bindgen(js_name = handleUnauthorized, unchecked_return_type = "Promise<TokenInfo>")]
+    pub fn handle_unauthorized(&self, #[wasm_bindgen(js_name = staleToken)] stale_token: Option<String>) -> Promise {
+        let now = self.inner.now();
+        let r = self.inner.machine.borrow_mut().handle_unauthorized(now, stale_token.as_deref());
+        self.inner.answer(r, Want::Info)
+    }
+
+    /// Ends the session: cancels timers and in-flight work (whose results are discarded),
+    /// rejects waiting callers with `discarded`, and calls the `logout` option.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn logout(&self) -> Promise {
+        let now = self.inner.now();
+        let r = self.inner.machine.borrow_mut().logout(now);
+        self.inner.drive();
+        match r {
+            Err(e) => Promise::reject(&error_to_js(&e)),
+            Ok(false) => Promise::resolve(&JsValue::UNDEFINED),
+            Ok(true) => match &self.inner.opts.logout {
+                None => Promise::resolve(&JsValue::UNDEFINED),
+                Some(f) => match f.call0(&JsValue::NULL) {
+                    Ok(v) => wasm_bindgen_futures::future_to_promise(async move {
+                        JsFuture::from(Promise::resolve(&v)).await?;
+                        Ok(JsValue::UNDEFINED)
+                    }),
+                    Err(e) => Promise::reject(&e),
+                },
+            },
+        }
+    }
+
+    /// Stops everything for good. Idempotent; later calls reject with `disposed`.
+    /// `free()` and `[Symbol.dispose]()` dispose too.
+    pub fn dispose(&self) {
+        self.inner.dispose();
+    }
+
+    /// Subscribes to `'token' | 'error' | 'state' | 'expired' | 'loggedOut'`; returns the
+    /// unsubscribe function. Listener exceptions are caught and logged.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event: &str, listener: JsValue) -> Result<Function, JsValue> {
+        let Some(idx) = EVENTS.iter().position(|e| *e == event) else {
+            return Err(error_to_js(&TokenError::invalid_option("event", "'token', 'error', 'state', 'expired' or 'loggedOut'")));
+        };
+        let f: Function = listener
+            .dyn_into()
+            .map_err(|_| error_to_js(&TokenError::invalid_option("listener", "a function")))?;
+        let id = self.inner.next_listener.get() + 1;
+        self.inner.next_listener.set(id);
+        self.inner.listeners.borrow_mut().push(Listener { id, event: idx, f });
+        let weak = Rc::downgrade(&self.inner);
+        let off = Closure::once_into_js(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.listeners.borrow_mut().retain(|l| l.id != id);
+            }
+        });
+        Ok(off.unchecked_into())
+    }
+
+    /// The current state.
+    #[wasm_bindgen(getter, unchecked_return_type = "TokenManagerState")]
+    pub fn state(&self) -> JsValue {
+        self.inner.machine.borrow().state().as_str().into()
+    }
+
+    /// A token-free view for diagnostics and UIs.
+    #[wasm_bindgen(unchecked_return_type = "TokenManagerSnapshot")]
+    pub fn snapshot(&self) -> JsValue {
+        js::snapshot_to_js(&self.inner.machine.borrow().snapshot())
+    }
+}
+
+impl Drop for TokenManager {
+    fn drop(&mut self) {
+        self.inner.dispose();
+    }
+}
+
+impl Inner {
+    /// The manager's clock: the `now` option, else `Date.now()`.
+    fn now(&self) -> Millis {
+        let t = match &self.opts.now {
+            Some(f) => f.call0(&JsValue::NULL).ok().and_then(|v| v.as_f64()).filter(|t| t.is_finite() && *t >= 0.0),
+            None => None,
+        };
+        t.unwrap_or_else(js_sys::Date::now) as Millis
+    }
+
+    /// Turns a core answer into the promise a method returns, then drives the core.
+    fn answer(self: &Rc<Self>, r: Result<Request, TokenError>, want: Want) -> Promise {
+        let promise = match r {
+            Ok(Request::Ready) => {
+                let token = self.token_js.borrow().clone();
+                match (want, self.machine.borrow().current()) {
+                    (Want::Info, Some(info)) => Promise::resolve(&info_to_js(info, &token)),
+                    _ => Promise::resolve(&token),
+                }
+            }
+            Ok(Request::Wait(id)) => {
+                let mut slot = None;
+                let p = Promise::new(&mut |resolve, reject| slot = Some((resolve, reject)));
+                if let Some((resolve, reject)) = slot {
+                    self.waiters.borrow_mut().push(Waiter { id, want, resolve, reject });
+                }
+                p
+            }
+            Err(e) => Promise::reject(&error_to_js(&e)),
+        };
+        self.drive();
+        promise
+    }
+
+    fn dispose(self: &Rc<Self>) {
+        self.machine.borrow_mut().dispose();
+        self.drive();
+        self.timer.borrow_mut().take();
+        self.listeners.borrow_mut().clear();
+    }
+
+    /// Drains the core's actions (never holding a borrow across a JS call), then re-arms the timer.
+    fn drive(self: &Rc<Self>) {
+        loop {
+            let action = self.machine.borrow_mut().poll_action();
+            match action {
+                Some(action) => self.act(action),
+                None => break,
+            }
+        }
+        self.rearm();
+    }
+
+    fn rearm(self: &Rc<Self>) {
+        let deadline = self.machine.borrow().poll_timeout();
+        let Some(deadline) = deadline else {
+            self.timer.borrow_mut().take();
+            return;
+        };
+        if matches!(&*self.timer.borrow(), Some((armed, _)) if *armed == deadline) {
+            return;
+        }
+        let delay = deadline.saturating_sub(self.now()).min(WATCHDOG_MS);
+        let weak: Weak<Inner> = Rc::downgrade(self);
+        let timeout = Timeout::new(delay as u32, move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.timer.borrow_mut().take();
+                let now = inner.now();
+                inner.machine.borrow_mut().handle_timeout(now);
+                inner.drive();
+            }
+        });
+        *self.timer.borrow_mut() = Some((deadline, timeout));
+    }
+
+    fn act(self: &Rc<Self>, action: Action) {
+        match action {
+            Action::Fetch { op, reason, attempt } => self.start_fetch(op, reason.as_str(), attempt),
+            Action::AbortFetch { op } => {
+                let found = {
+                    let mut fetches = self.fetches.borrow_mut();
+                    fetches.iter().position(|(o, _)| *o == op).map(|i| fetches.swap_remove(i).1)
+                };
+                if let Some(controller) = found {
+                    controller.abort();
+                }
+            }
+            Action::Login { op, info } => self.start_login(op, &info),
+            Action::UndoLogin => {
+                if let Some(f) = &self.opts.logout {
+                    if let Ok(v) = f.call0(&JsValue::NULL) {
+                        // A rejection here has nobody to report to.
+                        spawn_local(async move {
+                            let _ = JsFuture::from(Promise::resolve(&v)).await;
+                        });
+                    }
+                }
+            }
+            Action::Settle { waiters, result } => self.settle(&waiters, &result),
+            Action::Emit(event) => self.emit(event),
+            Action::Log { level, message, code } => self.log(level, message, code),
+        }
+    }
+
+    fn settle(&self, ids: &[WaiterId], result: &Result<TokenInfo, TokenError>) {
+        let mut settled = Vec::with_capacity(ids.len());
+        self.waiters.borrow_mut().retain_mut(|w| {
+            if ids.binary_search(&w.id).is_ok() {
+                settled.push(Waiter { id: w.id, want: w.want, resolve: w.resolve.clone(), reject: w.reject.clone() });
+                false
+            } else {
+                true
+            }
+        });
+        match result {
+            Ok(info) => {
+                let token = self.token_js.borrow().clone();
+                let info_js = settled.iter().any(|w| w.want == Want::Info).then(|| info_to_js(info, &token));
+                for w in settled {
+                    let value = if w.want == Want::Token { &token } else { info_js.as_ref().unwrap_or(&token) };
+                    let _ = w.resolve.call1(&JsValue::NULL, value);
+                }
+            }
+            Err(e) => {
+                let err = error_to_js(e);
+                for w in settled {
+                    let _ = w.reject.call1(&JsValue::NULL, &err);
+                }
+            }
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        let (idx, payload, callback) = match event {
+            Event::Token(info) => {
+                let token = JsValue::from_str(&info.token);
+                *self.token_js.borrow_mut() = token.clone();
+                (0, info_to_js(&info, &token), self.opts.on_token_refresh.as_ref())
+            }
+            Event::Error(e) => (1, error_to_js(&e), self.opts.on_refresh_error.as_ref()),
+            Event::State(s) => (2, JsValue::from_str(s.as_str()), None),
+            Event::Expired => (3, JsValue::UNDEFINED, None),
+            Event::LoggedOut => {
+                *self.token_js.borrow_mut() = JsValue::UNDEFINED;
+                (4, JsValue::UNDEFINED, None)
+            }
+        };
+        let targets: Vec<Function> = self.listeners.borrow().iter().filter(|l| l.event == idx).map(|l| l.f.clone()).collect();
+        for f in callback.into_iter().chain(targets.iter()) {
+            if f.call1(&JsValue::NULL, &payload).is_err() {
+                self.log(Level::Error, "an event listener threw; the manager carries on", Some(EVENTS[idx]));
+            }
+        }
+    }
+
+    fn log(&self, level: Level, message: &'static str, code: Option<&'static str>) {
+        const PREFIX: &str = "[chat-token-manager]";
+        let code = code.map_or(JsValue::UNDEFINED, JsValue::from_str);
+        match &self.opts.logger {
+            Logger::Silent => {}
+            Logger::Console => match level {
+                Level::Warn => js::console_warn(PREFIX, message, &code),
+                Level::Error => js::console_error(PREFIX, message, &code),
+                Level::Debug | Level::Info => {}
+            },
+            Logger::Custom(logger) => {
+                let name = match level {
+                    Level::Debug => "debug",
+                    Level::Info => "info",
+                    Level::Warn => "warn",
+                    Level::Error => "error",
+                };
+                if let Some(f) = get_fn(logger, name) {
+                    let _ = f.call3(logger, &PREFIX.into(), &message.into(), &code);
+                }
+            }
+        }
+    }
+
+    fn start_fetch(self: &Rc<Self>, op: OpId, reason: &'static str, attempt: u32) {
+        let controller = match web_sys::AbortController::new() {
+            Ok(c) => c,
+            Err(_) => {
+                let now = self.now();
+                self.machine.borrow_mut().handle_fetch_failed(now, op, TokenError::new(ErrorKind::Network));
+                return;
+            }
+        };
+        let signal: JsValue = controller.signal().into();
+        self.fetches.borrow_mut().push((op, controller));
+        let call: Result<JsValue, JsValue> = match &self.opts.source {
+            Source::Callback(f) => {
+                let ctx = Object::new();
+                set(&ctx, "reason", &reason.into());
+                set(&ctx, "attempt", &attempt.into());
+                set(&ctx, "signal", &signal);
+                let previous = self.machine.borrow().current().map_or(JsValue::NULL, |i| info_to_js(i, &self.token_js.borrow()));
+                set(&ctx, "previous", &previous);
+                f.call1(&JsValue::NULL, &ctx)
+            }
+            Source::Endpoint(_) => Ok(JsValue::UNDEFINED),
+        };
+        let inner = Rc::clone(self);
+        spawn_local(async move {
+            let outcome = match call {
+                Err(thrown) => Err(thrown),
+                Ok(v) => match &inner.opts.source {
+                    Source::Callback(_) => JsFuture::from(Promise::resolve(&v)).await,
+                    Source::Endpoint(e) => endpoint_fetch(e, &signal).await,
+                },
+            };
+            inner.fetch_settled(op, outcome).await;
+        });
+    }
+
+    async fn fetch_settled(self: &Rc<Self>, op: OpId, outcome: Result<JsValue, JsValue>) {
+        self.fetches.borrow_mut().retain(|(o, _)| *o != op);
+        let result: Result<JsValue, TokenError> = match outcome {
+            Err(thrown) => Err(thrown_to_error(&thrown, self.now())),
+            Ok(v) if is_response(&v) => read_response(v.unchecked_into(), self.now()).await,
+            Ok(v) => Ok(v),
+        };
+        let now = self.now();
+        match result {
+            Ok(body) => self.machine.borrow_mut().handle_fetch_response(now, op, &JsFields(body)),
+            Err(e) => self.machine.borrow_mut().handle_fetch_failed(now, op, e),
+        }
+        self.drive();
+    }
+
+    fn start_login(self: &Rc<Self>, op: OpId, info: &TokenInfo) {
+        let Some(login) = &self.opts.login else { return };
+        let token = JsValue::from_str(&info.token);
+        let call = login.call2(&JsValue::NULL, &token, &info_to_js(info, &token));
+        let inner = Rc::clone(self);
+        spawn_local(async move {
+            let outcome = match call {
+                Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
+                Err(e) => Err(e),
+            };
+            let result = match outcome {
+                Ok(_) => LoginResult::Ok,
+                Err(e) if is_login_in_progress(&e) => LoginResult::InProgress,
+                Err(_) => LoginResult::Failed,
+            };
+            let now = inner.now();
+            inner.machine.borrow_mut().handle_login_result(now, op, result);
+            inner.drive();
+        });
+    }
+}
+
+/// Runs the built-in fetch for the `endpoint` option.
+async fn endpoint_fetch(e: &options::Endpoint, signal: &JsValue) -> Result<JsValue, JsValue> {
+    let mut headers = e.headers.clone();
+    if let Ok(f) = headers.clone().dyn_into::<Function>() {
+        headers = JsFuture::from(Promise::resolve(&f.call0(&JsValue::NULL)?)).await?;
+    }
+    let init = options::request_init(e, &headers, signal);
+    JsFuture::from(js::global_fetch(&e.url, &init)?).await
+}
+
+fn is_response(v: &JsValue) -> bool {
+    get(v, "status").as_f64().is_some() && get_fn(v, "json").is_some()
+}
+
+/// Reads a fetch `Response`: status, `Retry-After` and the JSON body.
+async fn read_response(res: ResponseLike, now: Millis) -> Result<JsValue, TokenError> {
+    let status = res.status().as_f64().unwrap_or(0.0) as u16;
+    if (200..300).contains(&status) {
+        let json = res.json().map_err(|_| invalid_json())?;
+        return JsFuture::from(json).await.map_err(|_| invalid_json());
+    }
+    if status == 0 {
+        return Err(TokenError::new(ErrorKind::Network));
+    }
+    let retry_after = res
+        .headers()
+        .dyn_into::<js::HeadersLike>()
+        .ok()
+        .or_else(|| Some(res.headers().unchecked_into()))
+        .and_then(|h| h.get("retry-after").ok())
+        .and_then(|v| v.as_string())
+        .and_then(|v| parse_retry_after(&v, now));
+    Err(TokenError::from_status(status, retry_after))
+}
+
+fn invalid_json() -> TokenError {
+    TokenError::invalid_response("body", "is not valid JSON")
+}
+
+/// An exception from `fetchToken`: classified by its numeric `status` when it has one
+/// (with `retryAfterMs` or a `Retry-After` header); otherwise a transient network error.
+fn thrown_to_error(thrown: &JsValue, now: Millis) -> TokenError {
+    let Some(status) = get(thrown, "status").as_f64().filter(|s| (100.0..600.0).contains(s)) else {
+        return TokenError::new(ErrorKind::Network);
+    };
+    let retry_after = get(thrown, "retryAfterMs")
+        .as_f64()
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| ms as Millis)
+        .or_else(|| {
+            let headers = get(thrown, "headers");
+            get_fn(&headers, "get")
+                .and_then(|g| g.call1(&headers, &"retry-after".into()).ok())
+                .and_then(|v| v.as_string())
+                .and_then(|v| parse_retry_after(&v, now))
+        });
+    TokenError::from_status(status as u16, retry_after)
+}
+
+/// CometChat rejects a second concurrent login with code/name `LOGIN_IN_PROGRESS`
+/// ("Please wait until the previous login request ends.").
+fn is_login_in_progress(e: &JsValue) -> bool {
+    ["name", "code"].iter().any(|k| get(e, k).as_string().is_some_and(|s| s == "LOGIN_IN_PROGRESS"))
+}

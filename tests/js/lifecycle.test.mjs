@@ -97,13 +97,25 @@ test('dispose() → state disposed, later calls reject disposed, pending callers
   await expectTokenError(pending, { code: 'disposed' });
   assert.equal(m.state, 'disposed');
   m.dispose(); // idempotent
-  m[Symbol.dispose]();
   await expectTokenError(m.getToken(), { code: 'disposed' });
   await expectTokenError(m.start(), { code: 'disposed' });
   await expectTokenError(m.refresh(), { code: 'disposed' });
   await expectTokenError(m.handleUnauthorized(), { code: 'disposed' });
   await sleep(250);
   assert.equal(login.calls.length, 0, 'a result arriving after dispose is not logged in');
+  assert.equal(srv.count, 1);
+});
+
+test('[Symbol.dispose]() disposes like dispose(): later calls reject disposed (no synchronous throw), dispose() still safe', async (t) => {
+  const srv = await server(t, startTokenServer);
+  const m = new TokenManager({ endpoint: srv.url, logger: null });
+  await m.start();
+  m[Symbol.dispose](); // what `using manager = new TokenManager(...)` calls at scope exit
+  assert.equal(m.state, 'disposed');
+  // Wrapped in an async function so a synchronous throw is caught and reported as such.
+  await expectTokenError((async () => m.getToken())(), { code: 'disposed' });
+  await expectTokenError((async () => m.refresh())(), { code: 'disposed' });
+  assert.doesNotThrow(() => m.dispose(), 'dispose() after [Symbol.dispose]() is a no-op');
   assert.equal(srv.count, 1);
 });
 
@@ -198,8 +210,10 @@ test('snapshot().lastError describes a failure without the token and clears on s
   const m = manager(t, { endpoint: srv.url, retry: { baseDelayMs: 10, maxDelayMs: 20, maxAttempts: 1 } });
   await expectTokenError(m.getToken(), { code: 'http' });
   const snap = m.snapshot();
-  assert.ok(snap.lastError, 'lastError is set after a failure');
-  assert.match(JSON.stringify(snap.lastError), /http|400/);
+  const le = snap.lastError;
+  assert.ok(le, 'lastError is set after a failure');
+  const desc = typeof le === 'string' ? le : `${le.code} ${le.status} ${le.message}`;
+  assert.match(desc, /http|400/, `lastError describes the failure: ${desc}`);
   srv.setHandler(null);
   await m.getToken();
   assert.equal(m.snapshot().lastError ?? null, null);

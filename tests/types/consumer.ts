@@ -1,0 +1,97 @@
+// Compiled with `tsc --strict` by scripts/test.sh: a consumer of every option, event and
+// error code must compile, and each `@ts-expect-error` line must fail to compile (tsc
+// reports an unused @ts-expect-error as an error), so misuse is caught by the types.
+import {
+  TokenManager,
+  type FetchTokenContext,
+  type TokenError,
+  type TokenErrorCode,
+  type TokenInfo,
+  type TokenManagerSnapshot,
+  type TokenManagerState,
+} from 'chat-token-manager';
+
+const withCallback = new TokenManager({
+  fetchToken: async (ctx: FetchTokenContext) => {
+    const reason: 'initial' | 'scheduled' | 'unauthorized' | 'manual' | 'resume' = ctx.reason;
+    const previous: TokenInfo | null = ctx.previous;
+    void reason;
+    const res = await fetch('/api/cometchat-token', { method: 'POST', signal: ctx.signal, body: previous?.refreshToken });
+    return ctx.attempt > 1 ? res : { authToken: 'x', expiresIn: '3600', data: { expiresAt: 1 } };
+  },
+  login: async (token: string, info: TokenInfo) => { void token; void info.wsToken; },
+  logout: () => undefined,
+  refreshMarginMs: 300_000,
+  jitterRatio: 0.1,
+  defaultTtlMs: 86_400_000,
+  fetchTimeoutMs: 10_000,
+  loginTimeoutMs: 30_000,
+  retry: { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 6 },
+  storageKey: 'chat-token-manager',
+  onTokenRefresh: (info) => { const s: 'network' | 'storage' | 'tab' = info.source; void s; },
+  onRefreshError: (error) => { const c: TokenErrorCode = error.code; void c; },
+  logger: console,
+  now: () => Date.now(),
+});
+
+const withEndpoint = new TokenManager({
+  endpoint: {
+    url: '/api/cometchat-token',
+    method: 'POST',
+    headers: async () => ({ authorization: 'Bearer app-session' }),
+    credentials: 'include',
+    body: { client: 'web' },
+  },
+  logger: null,
+});
+new TokenManager({ endpoint: '/api/cometchat-token' });
+
+async function use(m: TokenManager): Promise<void> {
+  const token: string = await m.getToken();
+  const info: TokenInfo = await m.start();
+  await m.refresh();
+  await m.handleUnauthorized(token);
+  await m.handleUnauthorized();
+  const state: TokenManagerState = m.state;
+  const snap: TokenManagerSnapshot = m.snapshot();
+  const expiresAt: number | null = snap.expiresAt;
+  void [info.expiresAt, info.refreshAt, info.issuedAt, state, expiresAt, snap.lastError?.code];
+
+  const offs: Array<() => void> = [
+    m.on('token', (i: TokenInfo) => void i.token),
+    m.on('error', (e: TokenError) => void [e.code, e.status, e.retryAfterMs, e.retryable, e.name]),
+    m.on('state', (s: TokenManagerState) => void s),
+    m.on('expired', () => undefined),
+    m.on('loggedOut', () => undefined),
+  ];
+  offs.forEach((off) => off());
+  await m.logout();
+  m.dispose();
+  m[Symbol.dispose]();
+
+  const codes: TokenErrorCode[] = [
+    'invalid_options', 'network', 'timeout', 'http', 'rate_limited', 'unauthorized',
+    'invalid_response', 'login_failed', 'discarded', 'disposed', 'failed', 'logged_out',
+  ];
+  void codes;
+}
+void use(withCallback);
+void use(withEndpoint);
+
+// ----- misuse that must not compile -----
+// @ts-expect-error unknown event name
+withCallback.on('tokens', () => undefined);
+// @ts-expect-error the state listener receives a state, not a TokenInfo
+withCallback.on('state', (i: TokenInfo) => void i);
+// @ts-expect-error wrong option type
+new TokenManager({ endpoint: '/t', fetchTimeoutMs: '10s' });
+// @ts-expect-error no token source
+new TokenManager({ login: () => undefined });
+// @ts-expect-error both token sources
+new TokenManager({ endpoint: '/t', fetchToken: async () => ({ token: 't' }) });
+// @ts-expect-error unknown error code
+const bad: TokenErrorCode = 'oops';
+void bad;
+// @ts-expect-error getToken resolves with a string
+const n: Promise<number> = withCallback.getToken();
+void n;
