@@ -6,4 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"   # wasm-pack picks up binaryen's wasm-opt from here
 wasm-pack --quiet build --release --target nodejs --out-dir pkg 2>&1 | grep -v 'failed to get wasm-pack version' || true
 test -f pkg/chat_token_manager_bg.wasm
+# The package's entry: the generated glue plus js/index.cjs (Symbol.dispose → dispose()).
+cp js/index.cjs pkg/index.cjs
+node -e '
+  const fs = require("fs"); const p = "pkg/package.json"; const j = JSON.parse(fs.readFileSync(p));
+  j.main = "index.cjs"; j.files = [...new Set([...(j.files || []), "index.cjs"])];
+  fs.writeFileSync(p, JSON.stringify(j, null, 2) + "\n");'
 node scripts/size.mjs

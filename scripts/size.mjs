@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
 const dir = new URL('../pkg/', import.meta.url).pathname;
-const files = readdirSync(dir).filter((f) => f.endsWith('.wasm') || (f.endsWith('.js') && !f.endsWith('.d.ts')));
+const files = readdirSync(dir).filter((f) => f.endsWith('.wasm') || /\.c?js$/.test(f));
 const rows = files.map((f) => {
   const bytes = readFileSync(join(dir, f));
   return { file: f, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
