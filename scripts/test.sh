@@ -32,8 +32,8 @@ layer() {
 
 layer "core (native)" cargo test -q -p chat-token-core
 bash scripts/build.sh
-layer "wasm (node)" wasm-pack --quiet test --node
-layer "wasm (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack --quiet test --headless --chrome
+layer "wasm (node)" wasm-pack test --node
+layer "wasm (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 layer "js (node, built package)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
 echo "=== types: tsc --strict on tests/types/consumer.ts"
 tsc -p tests/types
