@@ -12,4 +12,7 @@ node -e '
   const fs = require("fs"); const p = "pkg/package.json"; const j = JSON.parse(fs.readFileSync(p));
   j.main = "index.cjs"; j.files = [...new Set([...(j.files || []), "index.cjs"])];
   fs.writeFileSync(p, JSON.stringify(j, null, 2) + "\n");'
+# The browser build (ES module glue + js/web.mjs) for the Chromium tests, outside the shipped package.
+wasm-pack --quiet build --release --target web --out-dir target/pkg-web 2>&1 | grep -v 'failed to get wasm-pack version' || true
+cp js/web.mjs target/pkg-web/web.mjs
 node scripts/size.mjs
