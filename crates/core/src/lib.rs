@@ -47,11 +47,12 @@ mod json;
 mod machine;
 pub mod parse;
 pub mod schedule;
+pub mod stored;
 
 pub use error::{ErrorKind, TokenError};
 pub use machine::{
     Action, Config, Event, Level, LoginResult, Machine, OpId, Reason, Request, RetryPolicy, Snapshot, Source, State,
-    TokenInfo, WaiterId, COOLDOWN_MS, FRESH_TOKEN_MS, LOGIN_RETRY_FIRST_MS, LOGIN_RETRY_MAX_MS, MAX_PERMANENT_FAILURES,
+    TokenInfo, WaiterId, COOLDOWN_MS, FRESH_TOKEN_MS, LATE_MS, LOGIN_RETRY_FIRST_MS, LOGIN_RETRY_MAX_MS, MAX_PERMANENT_FAILURES,
 };
 pub use parse::{Fields, Value};
 

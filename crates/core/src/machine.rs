@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use crate::error::{ErrorKind, TokenError};
 use crate::parse::{parse_token_response, Fields};
 use crate::schedule::{self, Rng};
+use crate::stored;
 use crate::Millis;
 
 /// After a transient cycle gives up, the next attempt waits this long.
@@ -18,6 +19,8 @@ pub const MAX_PERMANENT_FAILURES: u32 = 3;
 pub const LOGIN_RETRY_FIRST_MS: Millis = 250;
 /// Upper bound of the `LOGIN_IN_PROGRESS` retry delay.
 pub const LOGIN_RETRY_MAX_MS: Millis = 4_000;
+/// A refresh timer firing this late means the host slept: the refresh's reason is `resume`.
+pub const LATE_MS: Millis = 5_000;
 
 /// Retry policy for transient failures.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +52,9 @@ pub struct Config {
     pub login: bool,
     /// Seed of the jitter random source.
     pub seed: u64,
+    /// Whether tokens are persisted (any storage but memory): the machine asks the shell to
+    /// load an entry before the first fetch, to save each new token and to clear it on logout.
+    pub persist: bool,
 }
 
 impl Default for Config {
@@ -62,6 +68,7 @@ impl Default for Config {
             retry: RetryPolicy { base_delay_ms: 1_000, max_delay_ms: 60_000, max_attempts: 6 },
             login: false,
             seed: 0x5EED,
+            persist: false,
         }
     }
 }
@@ -266,6 +273,12 @@ pub enum Action {
     /// A login that was in flight at `logout()` succeeded afterwards: call the app's
     /// `logout` again so the chat SDK does not stay logged in.
     UndoLogin,
+    /// Read the persisted entry; report with `handle_stored`.
+    LoadStored,
+    /// Persist this entry (see [`crate::stored`]); it contains the token.
+    Persist(String),
+    /// Remove the persisted entry.
+    ClearStored,
     /// Resolve or reject waiting callers.
     Settle {
         /// Who.
@@ -321,6 +334,8 @@ pub struct Snapshot {
     pub consecutive_failures: u32,
     /// The last failure, cleared by the next success.
     pub last_error: Option<TokenError>,
+    /// The host reported no network: retries are parked until it is back.
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,6 +357,11 @@ struct Current {
 
 #[derive(Debug)]
 enum Phase {
+    /// Waiting for the persisted entry (before the first fetch of a session).
+    Loading,
+    /// Offline: no attempt until the host reports the network is back. `retry`: an attempt
+    /// already failed (the next one counts as a new attempt).
+    Parked { retry: bool },
     Fetching { op: OpId, deadline: Millis },
     Backoff { until: Millis },
     LoggingIn { op: Option<OpId>, info: TokenInfo, deadline: Millis, retry_at: Option<Millis>, retry_delay: Millis },
@@ -371,6 +391,9 @@ pub struct Machine {
     failed: bool,
     last_error: Option<TokenError>,
     orphan_login: Option<OpId>,
+    online: bool,
+    /// The persisted entry was read for this session.
+    loaded: bool,
     reported: State,
     actions: VecDeque<Action>,
 }
@@ -393,6 +416,8 @@ impl Machine {
             failed: false,
             last_error: None,
             orphan_login: None,
+            online: true,
+            loaded: false,
             reported: State::Idle,
             actions: VecDeque::new(),
         })
@@ -505,6 +530,9 @@ impl Machine {
             Session::Idle | Session::Active => {}
         }
         self.end_session(ErrorKind::Discarded);
+        if self.cfg.persist {
+            self.actions.push_back(Action::ClearStored);
+        }
         self.session = Session::LoggedOut;
         self.push_event(Event::LoggedOut);
         self.sync_state();
@@ -619,16 +647,7 @@ impl Machine {
                 self.actions.push_back(Action::AbortFetch { op });
                 self.attempt_failed(now, TokenError::new(ErrorKind::Timeout));
             }
-            Due::Retry => {
-                let op = self.next_op();
-                let deadline = now + self.cfg.fetch_timeout_ms;
-                if let Some(cycle) = &mut self.cycle {
-                    cycle.attempt += 1;
-                    cycle.phase = Phase::Fetching { op, deadline };
-                    let (reason, attempt) = (cycle.reason, cycle.attempt);
-                    self.actions.push_back(Action::Fetch { op, reason, attempt });
-                }
-            }
+            Due::Retry => self.attempt(now),
             Due::LoginTimeout => {
                 let mut err = TokenError::new(ErrorKind::LoginFailed("the login did not complete within loginTimeoutMs"));
                 err.retryable = true;
@@ -652,11 +671,128 @@ impl Machine {
             }
         }
         if self.cycle.is_none() && self.session == Session::Active && !self.failed {
-            if self.next_refresh.is_some_and(|at| now >= at) {
-                self.begin(now, Reason::Scheduled);
+            if let Some(at) = self.next_refresh.filter(|at| now >= *at) {
+                // A timer this late means the host slept (laptop lid, frozen tab).
+                let reason = if now >= at + LATE_MS { Reason::Resume } else { Reason::Scheduled };
+                self.begin(now, reason);
             }
         }
         self.sync_state();
+    }
+
+    /// The host woke up (page visible again, focus, `pageshow`, network back, app active):
+    /// re-evaluate against the clock now, and refresh with reason `resume` if the token is
+    /// inside its refresh margin or expired.
+    pub fn resume(&mut self, now: Millis) {
+        self.now = now;
+        if let Some(Cycle { phase: Phase::Parked { .. }, .. }) = &self.cycle {
+            if self.online {
+                self.attempt(now);
+            }
+        }
+        if self.cycle.is_none() && self.session == Session::Active && !self.failed && self.next_refresh.is_some_and(|at| now >= at) {
+            self.begin(now, Reason::Resume);
+        }
+        self.handle_timeout(now);
+    }
+
+    /// The host's network went away or came back (`navigator.onLine`, `online`/`offline`
+    /// events). Offline, transient failures park instead of burning attempts; back online,
+    /// a parked cycle makes its attempt at once.
+    pub fn set_online(&mut self, now: Millis, online: bool) {
+        self.now = now;
+        if self.online == online {
+            return;
+        }
+        self.online = online;
+        if online {
+            self.resume(now);
+        } else {
+            if let Some(cycle) = &mut self.cycle {
+                if let Phase::Backoff { .. } = cycle.phase {
+                    cycle.phase = Phase::Parked { retry: true };
+                }
+            }
+            self.sync_state();
+        }
+    }
+
+    /// The persisted entry requested by [`Action::LoadStored`] (`None`: nothing stored). A
+    /// valid entry outside its refresh margin is used without a fetch (source `storage`);
+    /// an expired or unreadable one is cleared and a token fetched.
+    pub fn handle_stored(&mut self, now: Millis, entry: Option<&str>) {
+        self.now = now;
+        if !matches!(&self.cycle, Some(Cycle { phase: Phase::Loading, .. })) {
+            return self.discard();
+        }
+        self.loaded = true;
+        let fresh = entry.and_then(stored::parse).filter(|s| {
+            let lifetime = s.expires_at.saturating_sub(s.issued_at);
+            now < s.expires_at.saturating_sub(schedule::margin(lifetime, self.cfg.refresh_margin_ms))
+        });
+        match fresh {
+            Some(s) => {
+                let info = self.adopted(now, s, Source::Storage);
+                self.accept(now, info);
+            }
+            None => {
+                if entry.is_some() {
+                    self.log(Level::Info, "discarded an expired or unreadable stored token", None);
+                    self.actions.push_back(Action::ClearStored);
+                }
+                self.attempt(now);
+            }
+        }
+        self.sync_state();
+    }
+
+    /// Another tab of the same origin got a token (its persisted-entry form, see
+    /// [`crate::stored`]). A newer, usable token replaces this tab's: its fetch in flight is
+    /// aborted, the app logs in with it, and the refresh is rescheduled. Returns whether it
+    /// was adopted.
+    pub fn handle_tab_token(&mut self, now: Millis, entry: &str) -> bool {
+        self.now = now;
+        if self.session != Session::Active {
+            return false;
+        }
+        let Some(s) = stored::parse(entry).filter(|s| now < schedule::usable_until(s.issued_at, s.expires_at)) else {
+            return false;
+        };
+        if let Some(cur) = self.current.as_ref().filter(|c| !c.revoked) {
+            if cur.info.token == s.token || cur.info.expires_at >= s.expires_at {
+                return false;
+            }
+        }
+        match &self.cycle {
+            Some(Cycle { phase: Phase::LoggingIn { .. }, .. }) => return false,
+            Some(Cycle { phase: Phase::Fetching { op, .. }, .. }) => {
+                let op = *op;
+                self.actions.push_back(Action::AbortFetch { op });
+            }
+            Some(_) => {}
+            None => {
+                self.cycle = Some(Cycle { reason: Reason::Scheduled, attempt: 1, waiters: Vec::new(), phase: Phase::Parked { retry: false } })
+            }
+        }
+        self.loaded = true;
+        let info = self.adopted(now, s, Source::Tab);
+        self.accept(now, info);
+        self.sync_state();
+        true
+    }
+
+    fn adopted(&mut self, now: Millis, s: stored::Stored, source: Source) -> TokenInfo {
+        let random = self.rng.next_f64();
+        TokenInfo {
+            refresh_at: schedule::refresh_at(now, s.expires_at, self.cfg.refresh_margin_ms, self.cfg.jitter_ratio, random),
+            token: s.token,
+            expires_at: s.expires_at,
+            issued_at: s.issued_at.min(now),
+            reason: self.cycle.as_ref().map_or(Reason::Initial, |c| c.reason),
+            source,
+            refresh_token: s.refresh_token,
+            ws_token: s.ws_token,
+        }
     }
 
     // ----- outputs ---------------------------------------------------------------------
@@ -672,6 +808,7 @@ impl Machine {
             return None;
         }
         let cycle = self.cycle.as_ref().and_then(|c| match &c.phase {
+            Phase::Loading | Phase::Parked { .. } => None,
             Phase::Fetching { deadline, .. } => Some(*deadline),
             Phase::Backoff { until } => Some(*until),
             Phase::LoggingIn { deadline, retry_at, .. } => Some(retry_at.map_or(*deadline, |r| r.min(*deadline))),
@@ -714,6 +851,7 @@ impl Machine {
             generation: self.generation,
             consecutive_failures: self.consecutive_failures,
             last_error: self.last_error.clone(),
+            offline: !self.online,
         }
     }
 
@@ -762,16 +900,34 @@ impl Machine {
     }
 
     fn begin(&mut self, now: Millis, reason: Reason) {
-        let op = self.next_op();
         self.next_refresh = None;
-        self.cycle = Some(Cycle {
-            reason,
-            attempt: 1,
-            waiters: Vec::new(),
-            phase: Phase::Fetching { op, deadline: now + self.cfg.fetch_timeout_ms },
-        });
+        let load = self.cfg.persist && !self.loaded;
+        let phase = if load { Phase::Loading } else { Phase::Parked { retry: false } };
+        self.cycle = Some(Cycle { reason, attempt: 1, waiters: Vec::new(), phase });
+        if load {
+            self.actions.push_back(Action::LoadStored);
+        } else {
+            self.attempt(now);
+        }
+    }
+
+    /// Starts the cycle's next fetch, or parks it while offline.
+    fn attempt(&mut self, now: Millis) {
+        let op = self.next_op();
+        let deadline = now + self.cfg.fetch_timeout_ms;
+        let online = self.online;
+        let Some(cycle) = &mut self.cycle else { return };
+        if let Phase::Parked { retry: true } | Phase::Backoff { .. } = cycle.phase {
+            cycle.attempt += 1;
+        }
+        if !online {
+            cycle.phase = Phase::Parked { retry: false };
+            return self.log(Level::Info, "offline: token request parked until the network is back", None);
+        }
+        cycle.phase = Phase::Fetching { op, deadline };
+        let (reason, attempt) = (cycle.reason, cycle.attempt);
         self.log(Level::Debug, "requesting a chat token", Some(reason.as_str()));
-        self.actions.push_back(Action::Fetch { op, reason, attempt: 1 });
+        self.actions.push_back(Action::Fetch { op, reason, attempt });
     }
 
     fn is_current_fetch(&self, op: OpId) -> bool {
@@ -816,6 +972,11 @@ impl Machine {
         self.last_error = None;
         self.failed = false;
         self.next_refresh = Some(info.refresh_at);
+        if self.cfg.persist && info.source != Source::Storage {
+            if let Some(entry) = stored::format(&info) {
+                self.actions.push_back(Action::Persist(entry));
+            }
+        }
         self.current = Some(Current { info: info.clone(), revoked: false, expired_emitted: false, unauthorized_rejected: false });
         self.log(Level::Info, "chat token refreshed", Some(info.reason.as_str()));
         self.push_event(Event::Token(info.clone()));
@@ -827,8 +988,12 @@ impl Machine {
     fn attempt_failed(&mut self, now: Millis, err: TokenError) {
         let random = self.rng.next_f64();
         let retry = self.cfg.retry.clone();
+        let online = self.online;
         let Some(cycle) = &mut self.cycle else { return };
-        if err.retryable && cycle.attempt < retry.max_attempts {
+        if err.retryable && !online {
+            cycle.phase = Phase::Parked { retry: true };
+            self.log(Level::Info, "offline: token request parked until the network is back", Some(err.code()));
+        } else if err.retryable && cycle.attempt < retry.max_attempts {
             let delay = match err.retry_after_ms {
                 Some(ms) => schedule::clamp_retry_after(ms),
                 None => schedule::backoff(cycle.attempt, retry.base_delay_ms, retry.max_delay_ms, random),
@@ -882,6 +1047,7 @@ impl Machine {
         self.last_error = None;
         self.failed = false;
         self.consecutive_failures = 0;
+        self.loaded = false;
     }
 
     fn derive_state(&self) -> State {
@@ -892,7 +1058,7 @@ impl Machine {
         }
         let usable = self.usable_token(self.now).is_some();
         match &self.cycle {
-            Some(Cycle { phase: Phase::Backoff { .. }, .. }) => State::Backoff,
+            Some(Cycle { phase: Phase::Backoff { .. } | Phase::Parked { retry: true }, .. }) => State::Backoff,
             Some(_) if usable => State::Refreshing,
             Some(_) => State::Fetching,
             None if self.failed => State::Failed,

@@ -41,6 +41,9 @@ pub struct H {
     pub aborted: Vec<OpId>,
     pub undo_logins: usize,
     pub logs: Vec<(Level, &'static str, Option<&'static str>)>,
+    /// The persisted entry, as a shell with storage would keep it.
+    pub storage: Option<String>,
+    pub loads: usize,
 }
 
 impl H {
@@ -57,6 +60,8 @@ impl H {
             aborted: vec![],
             undo_logins: 0,
             logs: vec![],
+            storage: None,
+            loads: 0,
         }
     }
 
@@ -82,6 +87,9 @@ impl H {
                 }
                 Action::Emit(e) => self.events.push((self.now, e)),
                 Action::Log { level, message, code } => self.logs.push((level, message, code)),
+                Action::LoadStored => self.loads += 1,
+                Action::Persist(entry) => self.storage = Some(entry),
+                Action::ClearStored => self.storage = None,
             }
         }
     }
@@ -114,6 +122,15 @@ impl H {
             }
         }
         true
+    }
+
+    /// Answers a pending `LoadStored` with what storage holds.
+    pub fn load(&mut self) {
+        assert!(self.loads > 0, "no load requested");
+        self.loads -= 1;
+        let entry = self.storage.clone();
+        self.m.handle_stored(self.now, entry.as_deref());
+        self.drain();
     }
 
     pub fn get_token(&mut self) -> Result<Request, TokenError> {

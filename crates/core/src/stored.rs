@@ -1,0 +1,118 @@
+//! The persisted (and cross-tab) form of a token: a small line-based record, so that reading
+//! one needs no JSON parser and a corrupted entry is simply rejected.
+//!
+//! ```text
+//! ctm1
+//! <issuedAt epoch ms>
+//! <expiresAt epoch ms>
+//! <token>
+//! <refreshToken or empty>
+//! <wsToken or empty>
+//! ```
+
+use crate::{Millis, TokenInfo};
+
+const MAGIC: &str = "ctm1";
+
+/// A token read back from storage or another tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The token.
+    pub token: String,
+    /// When it was received, epoch ms.
+    pub issued_at: Millis,
+    /// When it expires, epoch ms.
+    pub expires_at: Millis,
+    /// Optional refresh token.
+    pub refresh_token: Option<String>,
+    /// Optional WebSocket token.
+    pub ws_token: Option<String>,
+}
+
+fn clean(s: &str) -> bool {
+    !s.chars().any(char::is_control)
+}
+
+/// The entry for `info`; `None` if a token contains a control character (such a token
+/// cannot be stored, and is not persisted).
+pub fn format(info: &TokenInfo) -> Option<String> {
+    let parts = [info.token.as_str(), info.refresh_token.as_deref().unwrap_or(""), info.ws_token.as_deref().unwrap_or("")];
+    if !parts.iter().all(|p| clean(p)) {
+        return None;
+    }
+    let mut out = String::with_capacity(64 + parts.iter().map(|p| p.len()).sum::<usize>());
+    for line in [MAGIC, &info.issued_at.to_string(), &info.expires_at.to_string(), parts[0], parts[1], parts[2]] {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.pop();
+    Some(out)
+}
+
+/// Reads an entry; `None` for anything that is not a well-formed, self-consistent one.
+pub fn parse(entry: &str) -> Option<Stored> {
+    let mut lines = entry.split('\n');
+    let mut next = || lines.next();
+    if next()? != MAGIC {
+        return None;
+    }
+    let time = |s: &str| -> Option<Millis> {
+        if s.is_empty() || s.len() > 16 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok().filter(|t| *t <= crate::parse::MAX_TIME_MS)
+    };
+    let issued_at = time(next()?)?;
+    let expires_at = time(next()?)?;
+    let token = next()?;
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let refresh_token = opt(next()?);
+    let ws_token = opt(next()?);
+    if next().is_some() || token.trim().is_empty() || !clean(token) || expires_at <= issued_at {
+        return None;
+    }
+    Some(Stored { token: token.to_string(), issued_at, expires_at, refresh_token, ws_token })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Reason, Source};
+
+    fn info(token: &str) -> TokenInfo {
+        TokenInfo {
+            token: token.into(),
+            expires_at: 2_000,
+            refresh_at: 1_500,
+            issued_at: 1_000,
+            reason: Reason::Initial,
+            source: Source::Network,
+            refresh_token: Some("r".into()),
+            ws_token: None,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let s = parse(&format(&info("tok")).unwrap()).unwrap();
+        assert_eq!(s, Stored { token: "tok".into(), issued_at: 1_000, expires_at: 2_000, refresh_token: Some("r".into()), ws_token: None });
+    }
+
+    #[test]
+    fn rejects_corrupted_entries() {
+        let good = format(&info("tok")).unwrap();
+        for bad in [
+            "",
+            "ctm1",
+            "{\"token\":\"x\"}",
+            &good.replace("ctm1", "ctm2"),
+            &good.replace("2000", "999"),
+            &good.replace("2000", "20x0"),
+            &good.replace("tok", ""),
+            &(good.clone() + "\nextra"),
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(format(&info("a\nb")), None);
+    }
+}
