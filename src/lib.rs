@@ -21,12 +21,13 @@
 
 mod js;
 mod options;
+mod platform;
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use chat_token_core::{
-    parse::parse_retry_after, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Request, TokenError,
+    parse::parse_retry_after, schedule, stored, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Request, TokenError,
     TokenInfo, WaiterId,
 };
 use gloo_timers::callback::Timeout;
@@ -37,6 +38,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use crate::js::{error_to_js, get, get_fn, info_to_js, set, JsFields, ResponseLike};
 use crate::options::{Logger, Options, Source};
+use crate::platform::{Bus, Message, Storage};
 
 /// The longest single sleep: every wake-up re-evaluates against the wall clock, so a
 /// late or frozen timer (sleep, background tab) costs at most this much.
@@ -116,6 +118,13 @@ export interface EndpointOptions {
   body?: string | Record<string, unknown>;
 }
 
+/** A storage adapter: Web Storage, or e.g. expo-secure-store / AsyncStorage wrappers. */
+export interface TokenStorage {
+  getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
+  setItem(key: string, value: string): unknown;
+  removeItem(key: string): unknown;
+}
+
 /** A console-like logger. */
 export interface TokenLogger {
   debug?(...args: unknown[]): void;
@@ -141,8 +150,12 @@ interface TokenManagerCommonOptions {
   loginTimeoutMs?: number;
   /** Retry of transient failures. Defaults: 1000, 60 000, 6. */
   retry?: { baseDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
-  /** Storage key. Default 'chat-token-manager'. */
+  /** Where tokens persist: 'memory' (default), 'session', 'local', or a (sync or async) adapter. */
+  storage?: 'memory' | 'session' | 'local' | TokenStorage;
+  /** Storage key, and the name of the cross-tab channel and lock. Default 'chat-token-manager'. */
   storageKey?: string;
+  /** One refresh for all tabs of the origin, tokens shared, logout everywhere. Default: on in pages. */
+  crossTab?: boolean;
   /** Called with every new token (after login). */
   onTokenRefresh?: (info: TokenInfo) => void;
   /** Called once per refresh cycle that gives up. */
@@ -176,6 +189,8 @@ export interface TokenManagerSnapshot {
   generation: number;
   consecutiveFailures: number;
   lastError: { code: TokenErrorCode; message: string; status: number | null; retryable: boolean } | null;
+  /** The host reported no network: refreshes wait for it instead of burning retries. */
+  offline: boolean;
 }
 
 export interface TokenManager {
@@ -200,7 +215,7 @@ struct Waiter {
 
 const EVENTS: [&str; 5] = ["token", "error", "state", "expired", "loggedOut"];
 
-struct Listener {
+struct Subscriber {
     id: u32,
     event: usize,
     f: Function,
@@ -210,13 +225,19 @@ struct Inner {
     machine: RefCell<Machine>,
     opts: Options,
     waiters: RefCell<Vec<Waiter>>,
-    listeners: RefCell<Vec<Listener>>,
+    listeners: RefCell<Vec<Subscriber>>,
     next_listener: Cell<u32>,
     fetches: RefCell<Vec<(OpId, web_sys::AbortController)>>,
     /// The armed timer and the deadline it was armed for.
     timer: RefCell<Option<(Millis, Timeout)>>,
     /// The current token as a JS string, made once per token (hot path of `getToken`).
     token_js: RefCell<JsValue>,
+    storage: RefCell<Storage>,
+    /// The cross-tab bus and Web Locks, when `crossTab` is on and the platform has them.
+    bus: Option<Bus>,
+    locks: Option<JsValue>,
+    /// Lifecycle and bus listeners, removed on dispose.
+    hooks: RefCell<Vec<platform::Listener>>,
 }
 
 /// Keeps a chat auth token alive: fetches it, logs the chat SDK in, refreshes it before
@@ -231,20 +252,30 @@ impl TokenManager {
     /// Creates a manager. Throws a `TokenError` with code `invalid_options` naming the bad field.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "TokenManagerOptions")] options: JsValue) -> Result<TokenManager, JsValue> {
-        let (opts, cfg) = options::read(&options).map_err(|e| error_to_js(&e))?;
+        let (mut opts, cfg) = options::read(&options).map_err(|e| error_to_js(&e))?;
         let machine = Machine::new(cfg).map_err(|e| error_to_js(&e))?;
-        Ok(TokenManager {
-            inner: Rc::new(Inner {
-                machine: RefCell::new(machine),
-                opts,
-                waiters: RefCell::new(Vec::new()),
-                listeners: RefCell::new(Vec::new()),
-                next_listener: Cell::new(0),
-                fetches: RefCell::new(Vec::new()),
-                timer: RefCell::new(None),
-                token_js: RefCell::new(JsValue::UNDEFINED),
-            }),
-        })
+        let storage = std::mem::replace(&mut opts.storage, Storage::Memory);
+        let bus = if opts.cross_tab { Bus::open(&["chat-token-manager:", &opts.storage_key].concat()) } else { None };
+        let locks = bus.as_ref().and_then(|_| platform::web_locks());
+        let inner = Rc::new(Inner {
+            machine: RefCell::new(machine),
+            opts,
+            waiters: RefCell::new(Vec::new()),
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
+            fetches: RefCell::new(Vec::new()),
+            timer: RefCell::new(None),
+            token_js: RefCell::new(JsValue::UNDEFINED),
+            storage: RefCell::new(storage),
+            bus,
+            locks,
+            hooks: RefCell::new(Vec::new()),
+        });
+        for w in &inner.opts.warnings {
+            inner.log(Level::Warn, w, None);
+        }
+        inner.install_hooks();
+        Ok(TokenManager { inner })
     }
 
     /// Fetches a token and logs in. Idempotent; concurrent calls share one fetch.
@@ -290,6 +321,10 @@ impl TokenManager {
         let now = self.inner.now();
         let r = self.inner.machine.borrow_mut().logout(now);
         self.inner.drive();
+        if let (Ok(true), Some(bus)) = (&r, &self.inner.bus) {
+            self.inner.set_marker(None);
+            bus.post(&Message::Logout);
+        }
         match r {
             Err(e) => Promise::reject(&error_to_js(&e)),
             Ok(false) => Promise::resolve(&JsValue::UNDEFINED),
@@ -324,7 +359,7 @@ impl TokenManager {
             .map_err(|_| error_to_js(&TokenError::invalid_option("listener", "a function")))?;
         let id = self.inner.next_listener.get() + 1;
         self.inner.next_listener.set(id);
-        self.inner.listeners.borrow_mut().push(Listener { id, event: idx, f });
+        self.inner.listeners.borrow_mut().push(Subscriber { id, event: idx, f });
         let weak = Rc::downgrade(&self.inner);
         let off = Closure::once_into_js(move || {
             if let Some(inner) = weak.upgrade() {
@@ -392,6 +427,144 @@ impl Inner {
         self.drive();
         self.timer.borrow_mut().take();
         self.listeners.borrow_mut().clear();
+        self.hooks.borrow_mut().clear();
+        if let Some(bus) = &self.bus {
+            bus.close();
+        }
+    }
+
+    /// Wake-up, network and cross-tab listeners (only those the platform has).
+    fn install_hooks(self: &Rc<Self>) {
+        let mut hooks = Vec::new();
+        let hook = |target: &JsValue, event: &'static str, f: fn(&Rc<Inner>, JsValue)| {
+            let weak = Rc::downgrade(self);
+            platform::Listener::add(target, event, move |ev| {
+                if let Some(inner) = weak.upgrade() {
+                    f(&inner, ev);
+                }
+            })
+        };
+        let global = js_sys::global().into();
+        hooks.extend(hook(&global, "online", |i, _| i.with_machine(|m, now| m.set_online(now, true))));
+        hooks.extend(hook(&global, "offline", |i, _| i.with_machine(|m, now| m.set_online(now, false))));
+        hooks.extend(hook(&global, "focus", |i, _| i.with_machine(Machine::resume)));
+        hooks.extend(hook(&global, "pageshow", |i, _| i.with_machine(Machine::resume)));
+        hooks.extend(hook(&platform::global("document"), "visibilitychange", |i, _| {
+            if platform::visible() {
+                i.with_machine(Machine::resume)
+            }
+        }));
+        if let Some(bus) = &self.bus {
+            let weak = Rc::downgrade(self);
+            hooks.extend(bus.listen(move |m| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.on_tab_message(m);
+                }
+            }));
+        }
+        *self.hooks.borrow_mut() = hooks;
+        if platform::reports_offline() {
+            self.with_machine(|m, now| m.set_online(now, false));
+        }
+    }
+
+    /// Runs one core input at the current time, then drives.
+    fn with_machine(self: &Rc<Self>, f: impl FnOnce(&mut Machine, Millis)) {
+        let now = self.now();
+        f(&mut self.machine.borrow_mut(), now);
+        self.drive();
+    }
+
+    fn on_tab_message(self: &Rc<Self>, m: Message) {
+        let now = self.now();
+        match m {
+            Message::Token(entry) => self.with_machine(|m, now| {
+                m.handle_tab_token(now, &entry);
+            }),
+            Message::Hello => {
+                let entry = self.machine.borrow().usable_token(now).and_then(stored::format);
+                if let (Some(entry), Some(bus)) = (entry, &self.bus) {
+                    bus.post(&Message::Token(entry));
+                }
+            }
+            Message::Logout => {
+                let ended = self.machine.borrow_mut().logout(now);
+                self.drive();
+                if let (Ok(true), Some(f)) = (ended, &self.opts.logout) {
+                    if let Ok(v) = f.call0(&JsValue::NULL) {
+                        spawn_local(async move {
+                            let _ = JsFuture::from(Promise::resolve(&v)).await;
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn marker_key(&self) -> String {
+        [self.opts.storage_key.as_str(), ":cycle"].concat()
+    }
+
+    /// The cross-tab marker in `localStorage`: `issuedAt:expiresAt` of the newest token any tab
+    /// fetched (never the token). Written before a fetching tab releases the lock.
+    fn set_marker(&self, entry: Option<&stored::Stored>) {
+        let Some(local) = platform::local_storage() else { return };
+        let key = JsValue::from_str(&self.marker_key());
+        let _ = match entry {
+            Some(s) => {
+                let value = [s.issued_at.to_string(), s.expires_at.to_string()].join(":");
+                platform::call(&local, "setItem", &[&key, &value.into()])
+            }
+            None => platform::call(&local, "removeItem", &[&key]),
+        };
+    }
+
+    /// Whether another tab fetched a usable token newer than this tab's (so this tab should
+    /// ask for it instead of fetching).
+    fn peer_has_newer_token(&self, now: Millis) -> bool {
+        let Some(local) = platform::local_storage() else { return false };
+        let marker = platform::call(&local, "getItem", &[&self.marker_key().into()]).ok().and_then(|v| v.as_string());
+        let Some((issued, expires)) = marker.as_deref().and_then(|m| m.split_once(':')) else { return false };
+        let (Ok(issued), Ok(expires)) = (issued.parse::<Millis>(), expires.parse::<Millis>()) else { return false };
+        let mine = self.machine.borrow().current().map_or(0, |i| i.issued_at);
+        issued > mine && expires > issued && now < schedule::usable_until(issued, expires)
+    }
+
+    fn storage_op(self: &Rc<Self>, method: &'static str, value: Option<&str>) -> Option<Promise> {
+        let backend = match &*self.storage.borrow() {
+            Storage::Memory => return None,
+            Storage::Backend(b) => b.clone(),
+        };
+        let key = JsValue::from_str(&self.opts.storage_key);
+        let value = value.map(JsValue::from_str);
+        let args: Vec<&JsValue> = std::iter::once(&key).chain(value.as_ref()).collect();
+        match platform::call(&backend, method, &args) {
+            Ok(v) => Some(Promise::resolve(&v)),
+            Err(_) => {
+                self.degrade_storage();
+                None
+            }
+        }
+    }
+
+    /// A storage that throws or rejects is replaced by memory, with one warning.
+    fn degrade_storage(&self) {
+        let was_backend = matches!(std::mem::replace(&mut *self.storage.borrow_mut(), Storage::Memory), Storage::Backend(_));
+        if was_backend {
+            self.log(Level::Warn, "token storage failed; keeping tokens in memory from now on", None);
+        }
+    }
+
+    /// Runs a storage write or removal in the background; a rejection degrades to memory.
+    fn storage_write(self: &Rc<Self>, method: &'static str, value: Option<&str>) {
+        if let Some(p) = self.storage_op(method, value) {
+            let inner = Rc::clone(self);
+            spawn_local(async move {
+                if JsFuture::from(p).await.is_err() {
+                    inner.degrade_storage();
+                }
+            });
+        }
     }
 
     /// Drains the core's actions (never holding a borrow across a JS call), then re-arms the timer.
@@ -449,6 +622,31 @@ impl Inner {
                             let _ = JsFuture::from(Promise::resolve(&v)).await;
                         });
                     }
+                }
+            }
+            Action::LoadStored => {
+                let pending = self.storage_op("getItem", None);
+                let inner = Rc::clone(self);
+                spawn_local(async move {
+                    let entry = match pending {
+                        Some(p) => match JsFuture::from(p).await {
+                            Ok(v) => v.as_string(),
+                            Err(_) => {
+                                inner.degrade_storage();
+                                None
+                            }
+                        },
+                        None => None,
+                    };
+                    inner.with_machine(|m, now| m.handle_stored(now, entry.as_deref()));
+                });
+            }
+            Action::Persist(entry) => self.storage_write("setItem", Some(&entry)),
+            Action::ClearStored => self.storage_write("removeItem", None),
+            Action::Share(entry) => {
+                if let Some(bus) = &self.bus {
+                    self.set_marker(stored::parse(&entry).as_ref());
+                    bus.post(&Message::Token(entry));
                 }
             }
             Action::Settle { waiters, result } => self.settle(&waiters, &result),
@@ -543,6 +741,48 @@ impl Inner {
         };
         let signal: JsValue = controller.signal().into();
         self.fetches.borrow_mut().push((op, controller));
+        let Some(locks) = &self.locks else {
+            return spawn_local(Rc::clone(self).run_fetch(op, reason, attempt, signal));
+        };
+        // Cross-tab: fetch only while holding the origin-wide lock. A tab that finds a newer
+        // token from another tab asks for it instead. The wait is bounded by the fetch timeout
+        // (which aborts `signal`); a retry steals the lock from a frozen holder.
+        let inner = Rc::clone(self);
+        let lock_signal = signal.clone();
+        let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+            let pending = inner.fetches.borrow().iter().any(|(o, _)| *o == op);
+            if !pending {
+                return JsValue::UNDEFINED;
+            }
+            if attempt == 1 && inner.peer_has_newer_token(inner.now()) {
+                if let Some(bus) = &inner.bus {
+                    bus.post(&Message::Hello);
+                }
+                return JsValue::UNDEFINED;
+            }
+            wasm_bindgen_futures::future_to_promise(async move {
+                inner.run_fetch(op, reason, attempt, signal).await;
+                Ok(JsValue::UNDEFINED)
+            })
+            .into()
+        });
+        let opts = Object::new();
+        if attempt > 1 {
+            set(&opts, "steal", &true.into());
+        } else {
+            set(&opts, "signal", &lock_signal);
+        }
+        let name = JsValue::from_str(&["chat-token-manager:", &self.opts.storage_key].concat());
+        if let Ok(p) = platform::call(locks, "request", &[&name, &opts, &granted]) {
+            // An aborted wait rejects; the core already moved on.
+            spawn_local(async move {
+                let _ = JsFuture::from(Promise::resolve(&p)).await;
+            });
+        }
+    }
+
+    /// Calls `fetchToken` (or the built-in fetch) and reports the outcome to the core.
+    async fn run_fetch(self: Rc<Self>, op: OpId, reason: &'static str, attempt: u32, signal: JsValue) {
         let call: Result<JsValue, JsValue> = match &self.opts.source {
             Source::Callback(f) => {
                 let ctx = Object::new();
@@ -555,17 +795,14 @@ impl Inner {
             }
             Source::Endpoint(_) => Ok(JsValue::UNDEFINED),
         };
-        let inner = Rc::clone(self);
-        spawn_local(async move {
-            let outcome = match call {
-                Err(thrown) => Err(thrown),
-                Ok(v) => match &inner.opts.source {
-                    Source::Callback(_) => JsFuture::from(Promise::resolve(&v)).await,
-                    Source::Endpoint(e) => endpoint_fetch(e, &signal).await,
-                },
-            };
-            inner.fetch_settled(op, outcome).await;
-        });
+        let outcome = match call {
+            Err(thrown) => Err(thrown),
+            Ok(v) => match &self.opts.source {
+                Source::Callback(_) => JsFuture::from(Promise::resolve(&v)).await,
+                Source::Endpoint(e) => endpoint_fetch(e, &signal).await,
+            },
+        };
+        self.fetch_settled(op, outcome).await;
     }
 
     async fn fetch_settled(self: &Rc<Self>, op: OpId, outcome: Result<JsValue, JsValue>) {

@@ -5,7 +5,8 @@ use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::js::get;
+use crate::js::{get, get_fn};
+use crate::platform::{self, Storage};
 
 /// The app's way to get a token.
 pub enum Source {
@@ -45,6 +46,12 @@ pub struct Options {
     pub on_refresh_error: Option<Function>,
     pub logger: Logger,
     pub now: Option<Function>,
+    pub storage: Storage,
+    pub storage_key: String,
+    /// Share tokens, refresh cycles and logout with other tabs of the origin.
+    pub cross_tab: bool,
+    /// Warnings to log once the manager exists (e.g. `storage: 'local'`).
+    pub warnings: Vec<&'static str>,
 }
 
 type R<T> = Result<T, TokenError>;
@@ -133,7 +140,14 @@ pub fn read(options: &JsValue) -> R<(Options, Config)> {
             max_attempts,
         };
     }
-    string(options, "storageKey", "storageKey")?;
+    let storage_key = string(options, "storageKey", "storageKey")?.unwrap_or_else(|| "chat-token-manager".into());
+    let mut warnings = Vec::new();
+    let storage = read_storage(&get(options, "storage"), &mut warnings)?;
+    cfg.persist = !matches!(storage, Storage::Memory);
+    let cross_tab = match get(options, "crossTab") {
+        v if v.is_undefined() => !platform::global("document").is_undefined(),
+        v => v.as_bool().map_or_else(|| bad("crossTab", "a boolean"), Ok)?,
+    };
 
     let login = function(options, "login", "login")?;
     cfg.login = login.is_some();
@@ -153,9 +167,37 @@ pub fn read(options: &JsValue) -> R<(Options, Config)> {
         on_refresh_error: function(options, "onRefreshError", "onRefreshError")?,
         logger,
         now: function(options, "now", "now")?,
+        storage,
+        storage_key,
+        cross_tab,
+        warnings,
     };
     cfg.validate()?;
     Ok((opts, cfg))
+}
+
+fn read_storage(v: &JsValue, warnings: &mut Vec<&'static str>) -> R<Storage> {
+    const EXPECTED: &str = "'memory', 'session', 'local', or { getItem, setItem, removeItem } (sync or async)";
+    let web = |name: &str| js_sys::Reflect::get(&js_sys::global(), &name.into()).ok().filter(|s| s.is_object());
+    let backend = match v.as_string().as_deref() {
+        _ if v.is_undefined() => return Ok(Storage::Memory),
+        Some("memory") => return Ok(Storage::Memory),
+        Some("session") => web("sessionStorage"),
+        Some("local") => {
+            warnings.push("storage 'local': tokens in localStorage are readable by any script on this origin; prefer 'session' or memory");
+            web("localStorage")
+        }
+        Some(_) => return bad("storage", EXPECTED),
+        None if ["getItem", "setItem", "removeItem"].iter().all(|m| get_fn(v, m).is_some()) => Some(v.clone()),
+        None => return bad("storage", EXPECTED),
+    };
+    Ok(match backend {
+        Some(b) => Storage::Backend(b),
+        None => {
+            warnings.push("the requested web storage is not available here; tokens stay in memory");
+            Storage::Memory
+        }
+    })
 }
 
 fn read_endpoint(v: &JsValue) -> R<Endpoint> {

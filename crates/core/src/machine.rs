@@ -279,6 +279,9 @@ pub enum Action {
     Persist(String),
     /// Remove the persisted entry.
     ClearStored,
+    /// A token just came from the network: offer it to other tabs (entry form, see
+    /// [`crate::stored`]) so they need no fetch of their own.
+    Share(String),
     /// Resolve or reject waiting callers.
     Settle {
         /// Who.
@@ -949,6 +952,11 @@ impl Machine {
     }
 
     fn accept(&mut self, now: Millis, info: TokenInfo) {
+        if info.source == Source::Network {
+            if let Some(entry) = stored::format(&info) {
+                self.actions.push_back(Action::Share(entry));
+            }
+        }
         if !self.cfg.login {
             let waiters = self.cycle.take().map(|c| c.waiters).unwrap_or_default();
             return self.commit(info, waiters);

@@ -73,11 +73,11 @@ fn logout_clears_the_stored_entry() {
 
 #[test]
 fn a_newer_token_from_another_tab_replaces_the_fetch_in_flight_and_is_logged_in() {
-    let mut other = H::new(persisting());
+    let mut other = H::new(cfg());
     wait(other.start());
-    other.load();
-    other.deliver(token("from-tab-a", 3600.0));
-    let entry = other.storage.clone().unwrap();
+    other.respond(token("from-tab-a", 3600.0));
+    assert_eq!(other.shared.len(), 1, "offered to other tabs as soon as it is fetched");
+    let entry = other.shared[0].clone();
 
     let mut h = H::new(cfg());
     let w = wait(h.get_token());

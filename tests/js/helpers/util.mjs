@@ -122,7 +122,12 @@ export function countingLogin({ delayMs = 0 } = {}) {
   return fn;
 }
 
-const b64url = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+// base64url without padding, via standard APIs (same output as Buffer's 'base64url'; also runs in browsers).
+const b64url = (obj) => {
+  let bin = '';
+  for (const byte of new TextEncoder().encode(JSON.stringify(obj))) bin += String.fromCharCode(byte);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+};
 
 /** An unsigned-looking JWT (header.payload.signature) with the given claims. */
 export function makeJwt(claims) {

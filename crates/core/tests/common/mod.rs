@@ -44,6 +44,8 @@ pub struct H {
     /// The persisted entry, as a shell with storage would keep it.
     pub storage: Option<String>,
     pub loads: usize,
+    /// Entries offered to other tabs.
+    pub shared: Vec<String>,
 }
 
 impl H {
@@ -62,6 +64,7 @@ impl H {
             logs: vec![],
             storage: None,
             loads: 0,
+            shared: vec![],
         }
     }
 
@@ -90,6 +93,7 @@ impl H {
                 Action::LoadStored => self.loads += 1,
                 Action::Persist(entry) => self.storage = Some(entry),
                 Action::ClearStored => self.storage = None,
+                Action::Share(entry) => self.shared.push(entry),
             }
         }
     }
