@@ -4,7 +4,8 @@
 #   2. the wasm-bindgen tests under Node
 #   3. the same wasm-bindgen tests in headless Chromium
 #   4. the JavaScript tests against the built package (node --test)
-#   5. a strict TypeScript check of a consumer of the generated types
+#   5. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
+#   6. a strict TypeScript check of a consumer of the generated types
 # Fails if any layer fails or runs 0 tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,6 +36,7 @@ bash scripts/build.sh
 layer "wasm (node)" wasm-pack test --node
 layer "wasm (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 layer "js (node, built package)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
+layer "browser platform (chromium)" node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/browser/platform.test.mjs
 echo "=== types: tsc --strict on tests/types/consumer.ts"
 tsc -p tests/types
 layers+=("types: tsc --strict ok")

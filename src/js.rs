@@ -110,6 +110,7 @@ pub fn snapshot_to_js(s: &Snapshot) -> JsValue {
         err.into()
     });
     set(&o, "lastError", &last);
+    set(&o, "offline", &s.offline.into());
     o.into()
 }
 
