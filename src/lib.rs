@@ -742,29 +742,31 @@ impl Inner {
         let signal: JsValue = controller.signal().into();
         self.fetches.borrow_mut().push((op, controller));
         let Some(locks) = &self.locks else {
+            // No Web Locks: no election, but a tab still asks for a newer token instead of fetching.
+            if attempt == 1 && self.bus.is_some() && self.ask_peers() {
+                return;
+            }
             return spawn_local(Rc::clone(self).run_fetch(op, reason, attempt, signal));
         };
         // Cross-tab: fetch only while holding the origin-wide lock. A tab that finds a newer
-        // token from another tab asks for it instead. The wait is bounded by the fetch timeout
-        // (which aborts `signal`); a retry steals the lock from a frozen holder.
+        // token from another tab asks for it instead. The lock is held until the fetch settles
+        // or its signal aborts (fetch timeout, logout, dispose), never longer; a retry steals
+        // the lock from a frozen holder.
         let inner = Rc::clone(self);
         let lock_signal = signal.clone();
         let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
             let pending = inner.fetches.borrow().iter().any(|(o, _)| *o == op);
-            if !pending {
+            if !pending || (attempt == 1 && inner.ask_peers()) {
                 return JsValue::UNDEFINED;
             }
-            if attempt == 1 && inner.peer_has_newer_token(inner.now()) {
-                if let Some(bus) = &inner.bus {
-                    bus.post(&Message::Hello);
-                }
-                return JsValue::UNDEFINED;
-            }
-            wasm_bindgen_futures::future_to_promise(async move {
+            let aborted = Promise::new(&mut |resolve, _| {
+                let _ = platform::call(&signal, "addEventListener", &[&"abort".into(), &resolve]);
+            });
+            let fetched = wasm_bindgen_futures::future_to_promise(async move {
                 inner.run_fetch(op, reason, attempt, signal).await;
                 Ok(JsValue::UNDEFINED)
-            })
-            .into()
+            });
+            Promise::race(&js_sys::Array::of2(&fetched, &aborted)).into()
         });
         let opts = Object::new();
         if attempt > 1 {
@@ -779,6 +781,16 @@ impl Inner {
                 let _ = JsFuture::from(Promise::resolve(&p)).await;
             });
         }
+    }
+
+    /// If another tab fetched a newer usable token, asks the tabs for it (the answer arrives
+    /// as a tab token and supersedes this tab's fetch) and returns true.
+    fn ask_peers(&self) -> bool {
+        let newer = self.peer_has_newer_token(self.now());
+        if let (true, Some(bus)) = (newer, &self.bus) {
+            bus.post(&Message::Hello);
+        }
+        newer
     }
 
     /// Calls `fetchToken` (or the built-in fetch) and reports the outcome to the core.

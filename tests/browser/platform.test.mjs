@@ -45,8 +45,9 @@ after(async () => {
   await server?.close();
 });
 
-async function openTabs(t, count, { context } = {}) {
+async function openTabs(t, count, { context, init } = {}) {
   const ctx = context ?? (await browser.newContext());
+  if (init) await ctx.addInitScript(init);
   if (!context) t.after(() => ctx.close());
   const pages = [];
   for (let i = 1; i <= count; i++) {
@@ -133,6 +134,28 @@ test('logout in tab 1 → every tab reports loggedOut and the endpoint gets 0 re
   }
   await sleep(7000); // longer than the tokens' whole lifetime
   assert.equal(api.requests.length, before, 'no request from any tab after logout');
+});
+
+test('without Web Locks and BroadcastChannel (storage-event fallback): tabs share the token and the logout', async (t) => {
+  resetApi({ expiresIn: 3600 });
+  const { pages } = await openTabs(t, 3, {
+    init: () => {
+      delete window.BroadcastChannel;
+      Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined });
+    },
+  });
+  assert.equal(await pages[0].evaluate(() => typeof BroadcastChannel + typeof navigator.locks), 'undefinedundefined');
+  for (const p of pages) await p.evaluate(() => window.make());
+  await pages[0].evaluate(() => window.m.start());
+  for (const p of pages.slice(1)) await p.evaluate(() => window.m.start());
+  assert.equal(api.requests.length, 1, 'tabs 2 and 3 got the token over storage events');
+  for (const p of pages) assert.equal(await tokenOf(p), 'tok-1');
+  assert.equal(await pages[0].evaluate(() => Object.keys(localStorage).filter((k) => k.endsWith(':bus')).length), 0, 'no message left in storage');
+  await pages[2].evaluate(() => window.m.logout());
+  await waitUntil('every tab to report loggedOut', async () => {
+    const states = await Promise.all(pages.map((p) => p.evaluate(() => window.m.state)));
+    return states.every((s) => s === 'loggedOut');
+  }, 2000);
 });
 
 test("visibilitychange and pageshow after a simulated sleep past expiry → refresh with reason 'resume' within 2 s", async (t) => {
