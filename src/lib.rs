@@ -43,6 +43,8 @@ use crate::platform::{Bus, Message, Storage};
 /// The longest single sleep: every wake-up re-evaluates against the wall clock, so a
 /// late or frozen timer (sleep, background tab) costs at most this much.
 const WATCHDOG_MS: Millis = 30_000;
+/// How long a starting tab waits for its peers' token before fetching its own.
+const PEER_WAIT_MS: Millis = 250;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -742,11 +744,8 @@ impl Inner {
         let signal: JsValue = controller.signal().into();
         self.fetches.borrow_mut().push((op, controller));
         let Some(locks) = &self.locks else {
-            // No Web Locks: no election, but a tab still asks for a newer token instead of fetching.
-            if attempt == 1 && self.bus.is_some() && self.ask_peers() {
-                return;
-            }
-            return spawn_local(Rc::clone(self).run_fetch(op, reason, attempt, signal));
+            // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
+            return spawn_local(Rc::clone(self).ask_then_fetch(op, reason, attempt, signal));
         };
         // Cross-tab: fetch only while holding the origin-wide lock. A tab that finds a newer
         // token from another tab asks for it instead. The lock is held until the fetch settles
@@ -755,15 +754,14 @@ impl Inner {
         let inner = Rc::clone(self);
         let lock_signal = signal.clone();
         let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
-            let pending = inner.fetches.borrow().iter().any(|(o, _)| *o == op);
-            if !pending || (attempt == 1 && inner.ask_peers()) {
+            if !inner.fetch_pending(op) {
                 return JsValue::UNDEFINED;
             }
             let aborted = Promise::new(&mut |resolve, _| {
                 let _ = platform::call(&signal, "addEventListener", &[&"abort".into(), &resolve]);
             });
             let fetched = wasm_bindgen_futures::future_to_promise(async move {
-                inner.run_fetch(op, reason, attempt, signal).await;
+                inner.ask_then_fetch(op, reason, attempt, signal).await;
                 Ok(JsValue::UNDEFINED)
             });
             Promise::race(&js_sys::Array::of2(&fetched, &aborted)).into()
@@ -783,14 +781,25 @@ impl Inner {
         }
     }
 
-    /// If another tab fetched a newer usable token, asks the tabs for it (the answer arrives
-    /// as a tab token and supersedes this tab's fetch) and returns true.
-    fn ask_peers(&self) -> bool {
-        let newer = self.peer_has_newer_token(self.now());
-        if let (true, Some(bus)) = (newer, &self.bus) {
-            bus.post(&Message::Hello);
+    fn fetch_pending(&self, op: OpId) -> bool {
+        self.fetches.borrow().iter().any(|(o, _)| *o == op)
+    }
+
+    /// If another tab fetched a newer usable token, asks the tabs for it first: an answer
+    /// arrives as a tab token and supersedes this fetch. Nobody answering (those tabs closed)
+    /// costs a short wait, then this tab fetches.
+    async fn ask_then_fetch(self: Rc<Self>, op: OpId, reason: &'static str, attempt: u32, signal: JsValue) {
+        if let (1, Some(bus)) = (attempt, &self.bus) {
+            if self.peer_has_newer_token(self.now()) {
+                bus.post(&Message::Hello);
+                let wait = (self.machine.borrow().fetch_timeout_ms() / 4).min(PEER_WAIT_MS);
+                gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+                if !self.fetch_pending(op) {
+                    return;
+                }
+            }
         }
-        newer
+        self.run_fetch(op, reason, attempt, signal).await;
     }
 
     /// Calls `fetchToken` (or the built-in fetch) and reports the outcome to the core.

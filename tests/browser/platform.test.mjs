@@ -116,6 +116,19 @@ test('the fetching tab is closed mid-refresh → another tab completes the refre
   assert.ok(api.requests.length <= 3, `one replacement fetch (${api.requests.length} requests in all)`);
 });
 
+test('a tab opened after the other tabs closed fetches after a short wait for peers, not after fetchTimeoutMs', async (t) => {
+  resetApi({ expiresIn: 3600 });
+  const { ctx, pages: [first] } = await openTabs(t, 1);
+  await first.evaluate(() => window.make());
+  await first.evaluate(() => window.m.start());
+  await first.close();
+  const { pages: [second] } = await openTabs(t, 1, { context: ctx });
+  await second.evaluate(() => window.make({ fetchTimeoutMs: 10_000 }));
+  const started = Date.now();
+  assert.equal(await second.evaluate(() => window.m.start().then((i) => i.token)), 'tok-2');
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+});
+
 test('logout in tab 1 → every tab reports loggedOut and the endpoint gets 0 requests over the next refresh window', async (t) => {
   resetApi({ expiresIn: 6 });
   const { pages } = await openTabs(t, 4);

@@ -840,6 +840,11 @@ impl Machine {
         self.reported
     }
 
+    /// The `fetchTimeoutMs` this machine runs with.
+    pub fn fetch_timeout_ms(&self) -> Millis {
+        self.cfg.fetch_timeout_ms
+    }
+
     /// The session generation (bumped by logout, dispose and a start after logout).
     pub fn generation(&self) -> u64 {
         self.generation
