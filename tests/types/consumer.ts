@@ -27,7 +27,9 @@ const withCallback = new TokenManager({
   fetchTimeoutMs: 10_000,
   loginTimeoutMs: 30_000,
   retry: { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 6 },
+  storage: 'session',
   storageKey: 'chat-token-manager',
+  crossTab: true,
   onTokenRefresh: (info) => { const s: 'network' | 'storage' | 'tab' = info.source; void s; },
   onRefreshError: (error) => { const c: TokenErrorCode = error.code; void c; },
   logger: console,
@@ -43,8 +45,14 @@ const withEndpoint = new TokenManager({
     body: { client: 'web' },
   },
   logger: null,
+  storage: {
+    getItem: async (key: string) => key,
+    setItem: async (_key: string, _value: string) => undefined,
+    removeItem: (_key: string) => undefined,
+  },
+  crossTab: false,
 });
-new TokenManager({ endpoint: '/api/cometchat-token' });
+new TokenManager({ endpoint: '/api/cometchat-token', storage: 'local' });
 
 async function use(m: TokenManager): Promise<void> {
   const token: string = await m.getToken();
@@ -55,6 +63,8 @@ async function use(m: TokenManager): Promise<void> {
   const state: TokenManagerState = m.state;
   const snap: TokenManagerSnapshot = m.snapshot();
   const expiresAt: number | null = snap.expiresAt;
+  const offline: boolean = snap.offline;
+  void offline;
   void [info.expiresAt, info.refreshAt, info.issuedAt, state, expiresAt, snap.lastError?.code];
 
   const offs: Array<() => void> = [
@@ -85,6 +95,8 @@ withCallback.on('tokens', () => undefined);
 withCallback.on('state', (i: TokenInfo) => void i);
 // @ts-expect-error wrong option type
 new TokenManager({ endpoint: '/t', fetchTimeoutMs: '10s' });
+// @ts-expect-error unknown storage mode
+new TokenManager({ endpoint: '/t', storage: 'disk' });
 // @ts-expect-error no token source
 new TokenManager({ login: () => undefined });
 // @ts-expect-error both token sources
