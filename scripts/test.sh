@@ -3,7 +3,8 @@
 #   1. the core's native tests (cargo test -p chat-token-core)
 #   2. the wasm-bindgen tests under Node
 #   3. the same wasm-bindgen tests in headless Chromium
-#   4. the JavaScript tests against the built package (node --test)
+#   4. the JavaScript tests against the built package: in Node (node --test) and, the same
+#      files, in headless Chromium against the browser build
 #   5. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
 #   6. a strict TypeScript check of a consumer of the generated types
 # Fails if any layer fails or runs 0 tests.
@@ -36,6 +37,7 @@ bash scripts/build.sh
 layer "wasm (node)" wasm-pack test --node
 layer "wasm (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 layer "js (node, built package)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
+layer "js (chromium, browser build)" node tests/browser/suite/run.mjs
 layer "browser platform (chromium)" node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/browser/platform.test.mjs
 echo "=== types: tsc --strict on tests/types/consumer.ts"
 tsc -p tests/types

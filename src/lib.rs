@@ -240,6 +240,11 @@ struct Inner {
     locks: Option<JsValue>,
     /// Lifecycle and bus listeners, removed on dispose.
     hooks: RefCell<Vec<platform::Listener>>,
+    /// Releases this manager's presence lock (held while it lives, so starting tabs can
+    /// tell whether any peer could answer them).
+    presence: RefCell<Option<Function>>,
+    /// Names the bus, the locks and the marker: `storageKey` plus the endpoint URL.
+    scope: String,
 }
 
 /// Keeps a chat auth token alive: fetches it, logs the chat SDK in, refreshes it before
@@ -257,7 +262,13 @@ impl TokenManager {
         let (mut opts, cfg) = options::read(&options).map_err(|e| error_to_js(&e))?;
         let machine = Machine::new(cfg).map_err(|e| error_to_js(&e))?;
         let storage = std::mem::replace(&mut opts.storage, Storage::Memory);
-        let bus = if opts.cross_tab { Bus::open(&["chat-token-manager:", &opts.storage_key].concat()) } else { None };
+        // Managers share tokens across tabs only with the same storageKey and endpoint.
+        let endpoint = match &opts.source {
+            Source::Endpoint(e) => e.url.as_str(),
+            Source::Callback(_) => "",
+        };
+        let scope = ["chat-token-manager:", &opts.storage_key, "|", endpoint].concat();
+        let bus = if opts.cross_tab { Bus::open(&scope) } else { None };
         let locks = bus.as_ref().and_then(|_| platform::web_locks());
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
@@ -272,6 +283,8 @@ impl TokenManager {
             bus,
             locks,
             hooks: RefCell::new(Vec::new()),
+            presence: RefCell::new(None),
+            scope,
         });
         for w in &inner.opts.warnings {
             inner.log(Level::Warn, w, None);
@@ -433,6 +446,9 @@ impl Inner {
         if let Some(bus) = &self.bus {
             bus.close();
         }
+        if let Some(release) = self.presence.borrow_mut().take() {
+            let _ = release.call0(&JsValue::NULL);
+        }
     }
 
     /// Wake-up, network and cross-tab listeners (only those the platform has).
@@ -465,6 +481,20 @@ impl Inner {
             }));
         }
         *self.hooks.borrow_mut() = hooks;
+        if let Some(locks) = &self.locks {
+            let name = [self.scope.as_str(), ":tab:"].concat();
+            let own = [name.as_str(), &((js_sys::Math::random() * 1e15) as u64).to_string()].concat();
+            let weak = Rc::downgrade(self);
+            let hold = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+                Promise::new(&mut |resolve, _| {
+                    if let Some(inner) = weak.upgrade() {
+                        *inner.presence.borrow_mut() = Some(resolve);
+                    }
+                })
+                .into()
+            });
+            let _ = platform::call(locks, "request", &[&own.into(), &hold]);
+        }
         if platform::reports_offline() {
             self.with_machine(|m, now| m.set_online(now, false));
         }
@@ -504,7 +534,19 @@ impl Inner {
     }
 
     fn marker_key(&self) -> String {
-        [self.opts.storage_key.as_str(), ":cycle"].concat()
+        [self.scope.as_str(), ":cycle"].concat()
+    }
+
+    /// Whether another live manager of this scope holds its presence lock (`true` where
+    /// Web Locks are missing: then nobody can tell).
+    async fn peers_alive(&self) -> bool {
+        let Some(locks) = &self.locks else { return true };
+        let Ok(query) = platform::call(locks, "query", &[]) else { return true };
+        let Ok(state) = JsFuture::from(Promise::resolve(&query)).await else { return true };
+        let prefix = [self.scope.as_str(), ":tab:"].concat();
+        let held = js_sys::Array::from(&get(&state, "held"));
+        let count = held.iter().filter(|l| get(l, "name").as_string().is_some_and(|n| n.starts_with(&prefix))).count();
+        count > usize::from(self.presence.borrow().is_some())
     }
 
     /// The cross-tab marker in `localStorage`: `issuedAt:expiresAt` of the newest token any tab
@@ -772,7 +814,7 @@ impl Inner {
         } else {
             set(&opts, "signal", &lock_signal);
         }
-        let name = JsValue::from_str(&["chat-token-manager:", &self.opts.storage_key].concat());
+        let name = JsValue::from_str(&self.scope);
         if let Ok(p) = platform::call(locks, "request", &[&name, &opts, &granted]) {
             // An aborted wait rejects; the core already moved on.
             spawn_local(async move {
@@ -790,7 +832,7 @@ impl Inner {
     /// costs a short wait, then this tab fetches.
     async fn ask_then_fetch(self: Rc<Self>, op: OpId, reason: &'static str, attempt: u32, signal: JsValue) {
         if let (1, Some(bus)) = (attempt, &self.bus) {
-            if self.peer_has_newer_token(self.now()) {
+            if self.peer_has_newer_token(self.now()) && self.peers_alive().await {
                 bus.post(&Message::Hello);
                 let wait = (self.machine.borrow().fetch_timeout_ms() / 4).min(PEER_WAIT_MS);
                 gloo_timers::future::TimeoutFuture::new(wait as u32).await;
