@@ -21,11 +21,6 @@ extern "C" {
     #[wasm_bindgen(method, structural, catch)]
     pub fn json(this: &ResponseLike) -> Result<js_sys::Promise, JsValue>;
 
-    /// `Headers`, or anything with a `get(name)`.
-    pub type HeadersLike;
-    #[wasm_bindgen(method, structural, catch)]
-    pub fn get(this: &HeadersLike, name: &str) -> Result<JsValue, JsValue>;
-
     /// The global `console`.
     #[wasm_bindgen(js_namespace = console, js_name = warn)]
     pub fn console_warn(prefix: &str, message: &str, code: &JsValue);

@@ -27,7 +27,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use chat_token_core::{
-    parse::parse_retry_after, schedule, stored, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Request, TokenError,
+    parse::{parse_http_date, parse_retry_after}, schedule, stored, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Request, TokenError,
     TokenInfo, WaiterId,
 };
 use gloo_timers::callback::Timeout;
@@ -870,14 +870,14 @@ impl Inner {
 
     async fn fetch_settled(self: &Rc<Self>, op: OpId, outcome: Result<JsValue, JsValue>) {
         self.fetches.borrow_mut().retain(|(o, _)| *o != op);
-        let result: Result<JsValue, TokenError> = match outcome {
+        let result: Result<(JsValue, Option<Millis>), TokenError> = match outcome {
             Err(thrown) => Err(thrown_to_error(&thrown, self.now())),
             Ok(v) if is_response(&v) => read_response(v.unchecked_into(), self.now()).await,
-            Ok(v) => Ok(v),
+            Ok(v) => Ok((v, None)),
         };
         let now = self.now();
         match result {
-            Ok(body) => self.machine.borrow_mut().handle_fetch_response(now, op, &JsFields(body)),
+            Ok((body, date)) => self.machine.borrow_mut().handle_fetch_response_dated(now, op, &JsFields(body), date),
             Err(e) => self.machine.borrow_mut().handle_fetch_failed(now, op, e),
         }
         self.drive();
@@ -919,25 +919,26 @@ fn is_response(v: &JsValue) -> bool {
     get(v, "status").as_f64().is_some() && get_fn(v, "json").is_some()
 }
 
-/// Reads a fetch `Response`: status, `Retry-After` and the JSON body.
-async fn read_response(res: ResponseLike, now: Millis) -> Result<JsValue, TokenError> {
+/// Reads a fetch `Response`: status, `Retry-After`, the `Date` header (for clock skew) and
+/// the JSON body.
+async fn read_response(res: ResponseLike, now: Millis) -> Result<(JsValue, Option<Millis>), TokenError> {
     let status = res.status().as_f64().unwrap_or(0.0) as u16;
+    let headers = res.headers();
     if (200..300).contains(&status) {
+        let date = header(&headers, "date").and_then(|d| parse_http_date(&d));
         let json = res.json().map_err(|_| invalid_json())?;
-        return JsFuture::from(json).await.map_err(|_| invalid_json());
+        return JsFuture::from(json).await.map(|body| (body, date)).map_err(|_| invalid_json());
     }
     if status == 0 {
         return Err(TokenError::new(ErrorKind::Network));
     }
-    let retry_after = res
-        .headers()
-        .dyn_into::<js::HeadersLike>()
-        .ok()
-        .or_else(|| Some(res.headers().unchecked_into()))
-        .and_then(|h| h.get("retry-after").ok())
-        .and_then(|v| v.as_string())
-        .and_then(|v| parse_retry_after(&v, now));
+    let retry_after = header(&headers, "retry-after").and_then(|v| parse_retry_after(&v, now));
     Err(TokenError::from_status(status, retry_after))
+}
+
+/// `headers.get(name)` on a `Headers` (or anything with a `get`), as a string.
+fn header(headers: &JsValue, name: &str) -> Option<String> {
+    platform::call(headers, "get", &[&name.into()]).ok()?.as_string()
 }
 
 fn invalid_json() -> TokenError {
@@ -954,13 +955,7 @@ fn thrown_to_error(thrown: &JsValue, now: Millis) -> TokenError {
         .as_f64()
         .filter(|ms| ms.is_finite() && *ms >= 0.0)
         .map(|ms| ms as Millis)
-        .or_else(|| {
-            let headers = get(thrown, "headers");
-            get_fn(&headers, "get")
-                .and_then(|g| g.call1(&headers, &"retry-after".into()).ok())
-                .and_then(|v| v.as_string())
-                .and_then(|v| parse_retry_after(&v, now))
-        });
+        .or_else(|| header(&get(thrown, "headers"), "retry-after").and_then(|v| parse_retry_after(&v, now)));
     TokenError::from_status(status as u16, retry_after)
 }
 

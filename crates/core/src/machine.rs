@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::error::{ErrorKind, TokenError};
-use crate::parse::{parse_token_response, Fields};
+use crate::parse::{parse_token_response_dated, Fields};
 use crate::schedule::{self, Rng};
 use crate::stored;
 use crate::Millis;
@@ -556,11 +556,17 @@ impl Machine {
 
     /// A token request `op` answered with a body (already decoded from JSON).
     pub fn handle_fetch_response(&mut self, now: Millis, op: OpId, body: &impl Fields) {
+        self.handle_fetch_response_dated(now, op, body, None)
+    }
+
+    /// [`handle_fetch_response`](Self::handle_fetch_response) for an HTTP answer whose `Date`
+    /// header said `server_date` (epoch ms): corrects absolute expiries for clock skew.
+    pub fn handle_fetch_response_dated(&mut self, now: Millis, op: OpId, body: &impl Fields, server_date: Option<Millis>) {
         self.now = now;
         if !self.is_current_fetch(op) {
             return self.discard();
         }
-        match parse_token_response(body, now, self.cfg.default_ttl_ms) {
+        match parse_token_response_dated(body, now, self.cfg.default_ttl_ms, server_date) {
             Ok(parsed) => {
                 let refresh_at = schedule::refresh_at(
                     now,

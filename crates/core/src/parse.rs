@@ -7,6 +7,10 @@ use crate::{Millis, TokenError};
 /// Largest time the SDK accepts, in epoch milliseconds (JavaScript's `Number.MAX_SAFE_INTEGER`).
 pub const MAX_TIME_MS: Millis = (1 << 53) - 1;
 
+/// Clock differences up to this much between the server's `Date` header and the manager's
+/// clock are not corrected.
+pub const SKEW_TOLERANCE_MS: Millis = 10_000;
+
 /// A value read from a token response, whatever its source (a JS object, JSON, a map).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -72,6 +76,19 @@ const TOKEN_FIELDS: [(&[&str], &str); 4] = [
 /// `expiresIn` (also in `data`, wins over the rest), `expiresAt` (also in `data`), the JWT
 /// `exp` claim, else `now + default_ttl_ms`.
 pub fn parse_token_response(src: &impl Fields, now: Millis, default_ttl_ms: Millis) -> Result<ParsedToken, TokenError> {
+    parse_token_response_dated(src, now, default_ttl_ms, None)
+}
+
+/// [`parse_token_response`] for a response whose HTTP `Date` header said `server_date`:
+/// absolute expiries (`expiresAt`, JWT `exp`) are moved onto the manager's clock by the
+/// measured skew, so a client clock an hour off neither rejects a valid token nor refreshes
+/// an expired one too late. (`expiresIn` needs no correction.)
+pub fn parse_token_response_dated(
+    src: &impl Fields,
+    now: Millis,
+    default_ttl_ms: Millis,
+    server_date: Option<Millis>,
+) -> Result<ParsedToken, TokenError> {
     if !src.is_object() {
         return Err(TokenError::invalid_response("response", "must be an object"));
     }
@@ -108,6 +125,14 @@ pub fn parse_token_response(src: &impl Fields, now: Millis, default_ttl_ms: Mill
         (ms as Millis, ExpirySource::JwtExp)
     } else {
         (now.saturating_add(default_ttl_ms).min(MAX_TIME_MS), ExpirySource::Default)
+    };
+    let expires_at = match (expiry_source, server_date) {
+        // The Date header has one-second precision plus transit time: only a real skew counts.
+        (ExpirySource::ExpiresAt | ExpirySource::JwtExp, Some(date)) if now.abs_diff(date) > SKEW_TOLERANCE_MS => {
+            let shifted = i128::from(expires_at) + i128::from(now) - i128::from(date);
+            shifted.clamp(0, i128::from(MAX_TIME_MS)) as Millis
+        }
+        _ => expires_at,
     };
     if expires_at <= now {
         let field = match expiry_source {
@@ -265,6 +290,12 @@ pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Parses an HTTP-date (the `Date` header) into epoch milliseconds.
+pub fn parse_http_date(value: &str) -> Option<Millis> {
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    Millis::try_from(at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis()).ok()
+}
+
 /// Parses a `Retry-After` header value received at `now` into a delay in milliseconds.
 ///
 /// Accepts delta-seconds (`"120"`) and an HTTP-date (all three formats of RFC 9110); a
@@ -275,7 +306,5 @@ pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
         let secs = v.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')));
         return Some(secs.unwrap_or(u64::MAX).saturating_mul(1000));
     }
-    let at = httpdate::parse_http_date(v).ok()?;
-    let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
-    Some(Millis::try_from(at_ms).unwrap_or(Millis::MAX).saturating_sub(now))
+    Some(parse_http_date(v)?.saturating_sub(now))
 }

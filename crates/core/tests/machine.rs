@@ -550,3 +550,19 @@ fn invalid_config_names_the_field() {
         .to_string()
         .contains("retry.maxDelayMs"));
 }
+
+#[test]
+fn a_server_date_header_corrects_expires_at_for_client_clock_skew() {
+    use Value::*;
+    for skew in [-(HOUR as i64), HOUR as i64] {
+        let mut h = H::new(Config::default());
+        let w = wait(h.get_token());
+        let op = h.take_fetch();
+        let server_now = (h.now as i64 - skew) as Millis; // the client clock is `skew` ahead
+        let body = Body(vec![("token", Str("t".into())), ("expiresAt", Num((server_now + HOUR) as f64))]);
+        h.m.handle_fetch_response_dated(h.now, op, &body, Some(server_now));
+        h.drain();
+        let info = h.result_of(w).unwrap().clone().unwrap();
+        assert_eq!(info.expires_at, h.now + HOUR, "skew {skew}: one hour on the manager's clock");
+    }
+}

@@ -183,6 +183,8 @@ export async function startTokenServer(arg = {}) {
       const send = (spec) => {
         if (closed || entry.aborted || entry.answered) return;
         const h = new Headers(spec.headers ?? {});
+        // Like node's http server: every answer carries a Date header.
+        if (!h.has('date')) h.set('date', new Date().toUTCString());
         let payload = null;
         if (spec.body !== undefined && spec.body !== null) {
           if (typeof spec.body === 'string') {
