@@ -37,6 +37,7 @@ bash scripts/build.sh
 layer "wasm (node)" wasm-pack test --node
 layer "wasm (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 layer "js (node, built package)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
+layer "size budget" node --test --test-reporter=spec tests/budget/
 layer "js (chromium, browser build)" node tests/browser/suite/run.mjs
 layer "browser platform (chromium)" node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/browser/platform.test.mjs
 echo "=== types: tsc --strict on tests/types/consumer.ts"
