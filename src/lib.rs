@@ -234,6 +234,8 @@ struct Inner {
     timer: RefCell<Option<(Millis, Timeout)>>,
     /// The current token as a JS string, made once per token (hot path of `getToken`).
     token_js: RefCell<JsValue>,
+    /// `Promise.resolve(token)`, made once per token: the hot path returns it as is.
+    token_promise: RefCell<Option<Promise>>,
     storage: RefCell<Storage>,
     /// The cross-tab bus and Web Locks, when `crossTab` is on and the platform has them.
     bus: Option<Bus>,
@@ -279,6 +281,7 @@ impl TokenManager {
             fetches: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
             token_js: RefCell::new(JsValue::UNDEFINED),
+            token_promise: RefCell::new(None),
             storage: RefCell::new(storage),
             bus,
             locks,
@@ -307,7 +310,9 @@ impl TokenManager {
         let now = self.inner.now();
         let r = self.inner.machine.borrow_mut().get_token(now);
         if let Ok(Request::Ready) = r {
-            return Promise::resolve(&*self.inner.token_js.borrow());
+            if let Some(p) = &*self.inner.token_promise.borrow() {
+                return p.clone();
+            }
         }
         self.inner.answer(r, Want::Token)
     }
@@ -732,6 +737,7 @@ impl Inner {
             Event::Token(info) => {
                 let token = JsValue::from_str(&info.token);
                 *self.token_js.borrow_mut() = token.clone();
+                *self.token_promise.borrow_mut() = Some(Promise::resolve(&token));
                 (0, info_to_js(&info, &token), self.opts.on_token_refresh.as_ref())
             }
             Event::Error(e) => (1, error_to_js(&e), self.opts.on_refresh_error.as_ref()),
@@ -739,6 +745,7 @@ impl Inner {
             Event::Expired => (3, JsValue::UNDEFINED, None),
             Event::LoggedOut => {
                 *self.token_js.borrow_mut() = JsValue::UNDEFINED;
+                self.token_promise.borrow_mut().take();
                 (4, JsValue::UNDEFINED, None)
             }
         };
