@@ -6,7 +6,8 @@
 #   4. the JavaScript tests against the built package: in Node (node --test) and, the same
 #      files, in headless Chromium against the browser build
 #   5. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
-#   6. a strict TypeScript check of a consumer of the generated types
+#   6. a fuzz smoke run of every cargo-fuzz target (seconds; skipped without nightly)
+#   7. a strict TypeScript check of a consumer of the generated types
 # Fails if any layer fails or runs 0 tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,6 +41,9 @@ layer "js (node, built package)" node --test --test-reporter=spec --test-timeout
 layer "size budget" node --test --test-reporter=spec tests/budget/
 layer "js (chromium, browser build)" node tests/browser/suite/run.mjs
 layer "browser platform (chromium)" node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/browser/platform.test.mjs
+echo "=== fuzz smoke: every fuzz target for a few seconds (bash scripts/fuzz.sh smoke)"
+FUZZ_SMOKE_SECS=${FUZZ_SMOKE_SECS:-3} bash scripts/fuzz.sh smoke
+layers+=("fuzz smoke: 0 crashes")
 echo "=== types: tsc --strict on tests/types/consumer.ts"
 tsc -p tests/types
 layers+=("types: tsc --strict ok")

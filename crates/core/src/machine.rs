@@ -363,7 +363,8 @@ enum Phase {
     /// Waiting for the persisted entry (before the first fetch of a session).
     Loading,
     /// Offline: no attempt until the host reports the network is back. `retry`: an attempt
-    /// already failed (the next one counts as a new attempt).
+    /// failed while online (the next one counts as a new attempt; one that failed because
+    /// the network was gone does not count).
     Parked { retry: bool },
     Fetching { op: OpId, deadline: Millis },
     Backoff { until: Millis },
@@ -1010,7 +1011,8 @@ impl Machine {
         let online = self.online;
         let Some(cycle) = &mut self.cycle else { return };
         if err.retryable && !online {
-            cycle.phase = Phase::Parked { retry: true };
+            // Failing because the network is gone does not use up an attempt.
+            cycle.phase = Phase::Parked { retry: false };
             self.log(Level::Info, "offline: token request parked until the network is back", Some(err.code()));
         } else if err.retryable && cycle.attempt < retry.max_attempts {
             let delay = match err.retry_after_ms {

@@ -34,7 +34,8 @@ pub fn refresh_at(now: Millis, expires_at: Millis, margin_override: Option<Milli
         let jitter = (random.clamp(0.0, 1.0) * jitter_ratio.clamp(0.0, 1.0) * margin as f64) as Millis;
         expires_at.saturating_sub(margin).saturating_sub(jitter)
     };
-    at.max(now)
+    // A zero margin (found by fuzzing) still refreshes before, not at, expiry.
+    at.min(expires_at.saturating_sub(1)).max(now)
 }
 
 /// The last moment at which `getToken()` still hands a token out: `min(30 s, lifetime / 2)`

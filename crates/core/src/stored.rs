@@ -68,7 +68,8 @@ pub fn parse(entry: &str) -> Option<Stored> {
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
     let refresh_token = opt(next()?);
     let ws_token = opt(next()?);
-    if next().is_some() || token.trim().is_empty() || !clean(token) || expires_at <= issued_at {
+    let lines_clean = [Some(token), refresh_token.as_deref(), ws_token.as_deref()].into_iter().flatten().all(clean);
+    if next().is_some() || token.trim().is_empty() || !lines_clean || expires_at <= issued_at {
         return None;
     }
     Some(Stored { token: token.to_string(), issued_at, expires_at, refresh_token, ws_token })
@@ -114,5 +115,8 @@ mod tests {
             assert_eq!(parse(bad), None, "{bad:?}");
         }
         assert_eq!(format(&info("a\nb")), None);
+        // Found by fuzzing: a control character in an optional line must be rejected too,
+        // or an entry is accepted that can never be written back.
+        assert_eq!(parse("ctm1\n0\n7\nc\n\n\0"), None);
     }
 }

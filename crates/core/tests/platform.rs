@@ -172,3 +172,17 @@ fn going_offline_during_backoff_stops_burning_attempts() {
     h.drain();
     assert_eq!(h.fetches[0].2, 2, "the next attempt");
 }
+
+#[test]
+fn a_failure_because_the_network_is_gone_does_not_use_up_an_attempt() {
+    let mut h = H::new(Config { retry: RetryPolicy { max_attempts: 1, ..cfg().retry }, ..cfg() });
+    let w = wait(h.get_token());
+    h.m.set_online(h.now, false);
+    h.fail(TokenError::new(ErrorKind::Network));
+    assert!(h.result_of(w).is_none(), "parked, not failed");
+    h.m.set_online(h.now, true);
+    h.drain();
+    assert_eq!(h.fetches[0].2, 1, "still attempt 1 of 1");
+    h.deliver(token("t", 60.0));
+    assert!(matches!(h.result_of(w), Some(Ok(_))));
+}

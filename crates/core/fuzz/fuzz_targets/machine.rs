@@ -1,5 +1,7 @@
 //! The state machine under arbitrary sequences of inputs, driven the way a shell drives it
-//! (every action drained after every input), with invariants checked on what comes out:
+//! (every action drained after every input), with invariants checked on what comes out.
+//! Inputs are `arbitrary`-decoded, or a readable script (see [`parse_script`]: the seeds).
+//! Invariants:
 //!
 //! * never a panic (overflow checks are on: `scripts/fuzz.sh` builds with debug assertions);
 //! * at most one fetch in flight: a `Fetch` while another fetch is neither answered nor
@@ -14,7 +16,7 @@
 
 use std::collections::HashSet;
 
-use arbitrary::Arbitrary;
+use arbitrary::{Arbitrary, Unstructured};
 use chat_token_core::parse::MAX_TIME_MS;
 use chat_token_core::{
     stored, Action, Config, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Reason, Request, RetryPolicy, State,
@@ -175,29 +177,155 @@ struct Input {
     ops: Vec<Op>,
 }
 
-fuzz_target!(|input: Input| {
-    let Ok(m) = Machine::new(input.cfg.config()) else { return };
-    let now = match input.clock {
-        Clock::Present(n) => T0 + u64::from(n),
-        Clock::Any(n) => n % (MAX_TIME_MS + 1),
+fuzz_target!(|data: &[u8]| {
+    let (cfg, now, ops) = match data.strip_prefix(b"#machine\n") {
+        Some(script) => parse_script(&String::from_utf8_lossy(script)),
+        None => {
+            let Ok(input) = Input::arbitrary_take_rest(Unstructured::new(data)) else { return };
+            let now = match input.clock {
+                Clock::Present(n) => T0 + u64::from(n),
+                Clock::Any(n) => n % (MAX_TIME_MS + 1),
+            };
+            (input.cfg.config(), now, input.ops)
+        }
     };
-    let mut h = H { m: Some(m), persist: input.cfg.persist, now, ..H::default() };
-    for op in &input.ops {
+    run(cfg, now, &ops);
+});
+
+fn run(cfg: Config, now: Millis, ops: &[Op]) {
+    let persist = cfg.persist;
+    let Ok(m) = Machine::new(cfg) else { return };
+    let mut h = H { m: Some(m), persist, now, ..H::default() };
+    let trace = std::env::var_os("FUZZ_TRACE").is_some();
+    h.trace = trace;
+    for op in ops {
+        if trace {
+            eprintln!("@{} {op:?}", h.now);
+        }
         h.step(op);
         h.drain();
         h.check();
     }
-    h.dispose();
+    h.step(&Op::Dispose);
     h.drain();
     h.check();
     let unsettled: Vec<_> = h.waiters.difference(&h.settled).collect();
     assert!(unsettled.is_empty(), "waiters never settled after dispose: {unsettled:?}");
-});
+}
+
+/// The readable input form used by the seed corpus: `#machine` on the first line, then one
+/// input per line (unknown lines are skipped):
+///
+/// ```text
+/// config login persist margin=MS ttl=MS fetch=MS loginTimeout=MS retry=BASE,MAX,ATTEMPTS jitter=0.1 seed=N
+/// now MS | advance MS | back MS | timer | timeout | resume | online | offline
+/// get | start | refresh | refresh-resume | logout | dispose | unauthorized [current|TOKEN]
+/// respond[@N] [date=±SECS] JSON          (@N: the N-th fetch instead of the one in flight)
+/// fail[@N] STATUS [RETRY_AFTER_S] | fail network | fail timeout | fail invalid
+/// login[@N] ok|busy|failed
+/// stored none|last|ENTRY | tab last|ENTRY   (ENTRY with \n for newlines)
+/// ```
+fn parse_script(script: &str) -> (Config, Millis, Vec<Op>) {
+    let mut cfg = Config::default();
+    let mut now = T0;
+    let mut ops = Vec::new();
+    let num = |s: &str| s.parse::<u64>().ok();
+    for line in script.lines() {
+        let (word, rest) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+        let (word, to) = match word.split_once('@') {
+            Some((w, n)) => (w, n.parse().map_or(To::Current, To::Earlier)),
+            None => (word, To::Current),
+        };
+        let entry = |r: &str| match r {
+            "last" => Entry::Last,
+            r => Entry::Raw(r.replace("\\n", "\n")),
+        };
+        ops.push(match word {
+            "config" => {
+                for opt in rest.split_whitespace() {
+                    let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
+                    match k {
+                        "login" => cfg.login = true,
+                        "persist" => cfg.persist = true,
+                        "margin" => cfg.refresh_margin_ms = num(v),
+                        "ttl" => cfg.default_ttl_ms = num(v).unwrap_or(1),
+                        "fetch" => cfg.fetch_timeout_ms = num(v).unwrap_or(1),
+                        "loginTimeout" => cfg.login_timeout_ms = num(v).unwrap_or(1),
+                        "jitter" => cfg.jitter_ratio = v.parse().unwrap_or(0.0),
+                        "seed" => cfg.seed = num(v).unwrap_or(0),
+                        "retry" => {
+                            let r: Vec<u64> = v.split(',').filter_map(num).collect();
+                            if let [base, max, attempts] = r[..] {
+                                cfg.retry = RetryPolicy { base_delay_ms: base, max_delay_ms: max, max_attempts: attempts as u32 };
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                continue;
+            }
+            "now" => {
+                now = num(rest).unwrap_or(T0).min(MAX_TIME_MS);
+                continue;
+            }
+            "advance" => Op::Advance(Ms::Full(num(rest).unwrap_or(0))),
+            "back" => Op::ClockBack((num(rest).unwrap_or(0) / 10).min(u64::from(u16::MAX)) as u16),
+            "timer" => Op::Timer,
+            "timeout" => Op::Timeout,
+            "resume" => Op::Resume,
+            "online" => Op::Online(true),
+            "offline" => Op::Online(false),
+            "get" => Op::GetToken,
+            "start" => Op::Start,
+            "refresh" => Op::Refresh,
+            "refresh-resume" => Op::RefreshResume,
+            "logout" => Op::Logout,
+            "dispose" => Op::Dispose,
+            "unauthorized" => Op::Unauthorized(match rest {
+                "" => Stale::None,
+                "current" => Stale::Current,
+                t => Stale::Other(t.into()),
+            }),
+            "respond" => {
+                let (date, json) = match rest.strip_prefix("date=") {
+                    Some(r) => {
+                        let (d, json) = r.split_once(' ').unwrap_or((r, ""));
+                        let secs: i64 = d.parse().unwrap_or(0);
+                        (Some((secs >= 0, secs.unsigned_abs().min(u64::from(u32::MAX)) as u32)), json)
+                    }
+                    None => (None, rest),
+                };
+                Op::Respond(to, Body::Json(json.into()), date)
+            }
+            "fail" => Op::Fail(
+                to,
+                match rest.split_whitespace().collect::<Vec<_>>()[..] {
+                    ["network"] => Failure::Network,
+                    ["timeout"] => Failure::Timeout,
+                    ["invalid"] => Failure::Invalid,
+                    [status] => Failure::Status(status.parse().unwrap_or(500), None),
+                    [status, ra, ..] => Failure::Status(status.parse().unwrap_or(500), ra.parse().ok()),
+                    [] => Failure::Network,
+                },
+            ),
+            "login" => Op::Login(to, match rest {
+                "ok" => 0,
+                "busy" => 1,
+                _ => 2,
+            }),
+            "stored" => Op::Stored(if rest == "none" { None } else { Some(entry(rest)) }),
+            "tab" => Op::Tab(entry(rest)),
+            _ => continue,
+        });
+    }
+    (cfg, now, ops)
+}
 
 #[derive(Default)]
 struct H {
     m: Option<Machine>,
     persist: bool,
+    /// `refreshMarginMs: 0`.
     now: Millis,
     n: u64,
     /// The fetch in flight: started, not answered, not aborted.
@@ -210,6 +338,8 @@ struct H {
     logged_out: bool,
     disposed: bool,
     last_entry: Option<String>,
+    /// `FUZZ_TRACE` set: print every input and action (to read a crash).
+    trace: bool,
 }
 
 // `Machine` has no Default; `m` is always Some once built.
@@ -426,6 +556,9 @@ impl H {
     fn drain(&mut self) {
         let ended = self.logged_out || self.disposed;
         while let Some(a) = self.poll_action() {
+            if self.trace {
+                eprintln!("    {a:?}");
+            }
             match a {
                 Action::Fetch { op, attempt, .. } => {
                     assert!(!ended, "Fetch after logout/dispose");
