@@ -2,7 +2,8 @@
 # Coverage-guided fuzzing of the core's untrusted-input parsers and state machine
 # (cargo-fuzz + libFuzzer; needs the nightly toolchain). Targets: crates/core/fuzz/fuzz_targets/.
 #
-#   bash scripts/fuzz.sh smoke          every target for FUZZ_SMOKE_SECS (default 5) seconds
+#   bash scripts/fuzz.sh smoke          every target for FUZZ_SMOKE_SECS (default 5) seconds, from
+#                                       FUZZ_SEED (default 1) so the test command is repeatable
 #   bash scripts/fuzz.sh long [N]       every target until it has run N inputs (default
 #                                       10,000,000 per target), one target at a time
 #   bash scripts/fuzz.sh smoke|long TARGET...   only these targets
@@ -53,7 +54,7 @@ for t in "${targets[@]}"; do
   [ -x "$bin/$t" ] || { echo "fuzz: no such target: $t" >&2; exit 2; }
   mkdir -p "fuzz/target/corpus/$t" "fuzz/artifacts/$t" "fuzz/corpus/$t"
   limit=(-runs="$runs")
-  [ "$mode" = smoke ] && limit=(-max_total_time="$secs")
+  [ "$mode" = smoke ] && limit=(-max_total_time="$secs" -seed="${FUZZ_SEED:-1}")
   start=$(date +%s%N)
   rc=0
   # The first corpus directory receives new inputs; the seed directory is only read.

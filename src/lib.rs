@@ -415,7 +415,7 @@ impl Inner {
             Some(f) => f.call0(&JsValue::NULL).ok().and_then(|v| v.as_f64()).filter(|t| t.is_finite() && *t >= 0.0),
             None => None,
         };
-        t.unwrap_or_else(js_sys::Date::now) as Millis
+        t.unwrap_or_else(js_sys::Date::now).min(chat_token_core::parse::MAX_TIME_MS as f64) as Millis
     }
 
     /// Turns a core answer into the promise a method returns, then drives the core.

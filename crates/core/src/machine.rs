@@ -622,7 +622,7 @@ impl Machine {
             }
             LoginResult::InProgress => {
                 *pending = None;
-                *retry_at = Some(now + *retry_delay);
+                *retry_at = Some(now.saturating_add(*retry_delay));
                 *retry_delay = (*retry_delay * 2).min(LOGIN_RETRY_MAX_MS);
                 self.log(Level::Debug, "chat login busy (LOGIN_IN_PROGRESS); retrying shortly", None);
             }
@@ -683,7 +683,7 @@ impl Machine {
         if self.cycle.is_none() && self.session == Session::Active && !self.failed {
             if let Some(at) = self.next_refresh.filter(|at| now >= *at) {
                 // A timer this late means the host slept (laptop lid, frozen tab).
-                let reason = if now >= at + LATE_MS { Reason::Resume } else { Reason::Scheduled };
+                let reason = if now >= at.saturating_add(LATE_MS) { Reason::Resume } else { Reason::Scheduled };
                 self.begin(now, reason);
             }
         }
@@ -929,7 +929,7 @@ impl Machine {
     /// Starts the cycle's next fetch, or parks it while offline.
     fn attempt(&mut self, now: Millis) {
         let op = self.next_op();
-        let deadline = now + self.cfg.fetch_timeout_ms;
+        let deadline = now.saturating_add(self.cfg.fetch_timeout_ms);
         let online = self.online;
         let Some(cycle) = &mut self.cycle else { return };
         if let Phase::Parked { retry: true } | Phase::Backoff { .. } = cycle.phase {
@@ -978,7 +978,7 @@ impl Machine {
             cycle.phase = Phase::LoggingIn {
                 op: Some(op),
                 info: info.clone(),
-                deadline: now + self.cfg.login_timeout_ms,
+                deadline: now.saturating_add(self.cfg.login_timeout_ms),
                 retry_at: None,
                 retry_delay: LOGIN_RETRY_FIRST_MS,
             };
@@ -1019,7 +1019,7 @@ impl Machine {
                 Some(ms) => schedule::clamp_retry_after(ms),
                 None => schedule::backoff(cycle.attempt, retry.base_delay_ms, retry.max_delay_ms, random),
             };
-            cycle.phase = Phase::Backoff { until: now + delay };
+            cycle.phase = Phase::Backoff { until: now.saturating_add(delay) };
             self.log(Level::Debug, "token request failed; retrying after backoff", Some(err.code()));
         } else {
             self.give_up(now, err);
@@ -1030,7 +1030,7 @@ impl Machine {
     fn give_up(&mut self, now: Millis, err: TokenError) {
         let waiters = self.cycle.take().map(|c| c.waiters).unwrap_or_default();
         self.record_failure(&err);
-        self.next_refresh = (err.retryable && !self.failed).then_some(now + COOLDOWN_MS);
+        self.next_refresh = (err.retryable && !self.failed).then_some(now.saturating_add(COOLDOWN_MS));
         self.log(Level::Warn, "chat token refresh failed", Some(err.code()));
         self.push_event(Event::Error(err.clone()));
         if !waiters.is_empty() {
