@@ -116,6 +116,27 @@ test('the fetching tab is closed mid-refresh → another tab completes the refre
   assert.ok(api.requests.length <= 3, `one replacement fetch (${api.requests.length} requests in all)`);
 });
 
+test('the fetching tab is frozen mid-refresh → another tab completes the refresh within fetchTimeoutMs + 5 s', async (t) => {
+  const fetchTimeoutMs = 3000;
+  resetApi({ expiresIn: 8, hold: (n) => n === 2 });
+  const { ctx, pages } = await openTabs(t, 3);
+  for (const p of pages) await p.evaluate((ms) => window.make({ refreshMarginMs: 4000, jitterRatio: 0.5, fetchTimeoutMs: ms }), fetchTimeoutMs);
+  for (const p of pages) await p.evaluate(() => window.m.start());
+
+  await waitUntil('the refresh request', async () => api.requests.length >= 2, 10_000);
+  const fetcher = pages[Number(api.requests[1].tab) - 1];
+  const cdp = await ctx.newCDPSession(fetcher);
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  const frozenAt = Date.now();
+  const rest = pages.filter((p) => p !== fetcher);
+  await waitUntil('the other tabs to hold a refreshed token', async () => {
+    const tokens = await Promise.all(rest.map((p) => tokenOf(p)));
+    return tokens.every((tok) => tok !== 'tok-1' && tok === tokens[0]);
+  }, fetchTimeoutMs + 5000);
+  assert.ok(Date.now() - frozenAt <= fetchTimeoutMs + 5000, `took ${Date.now() - frozenAt} ms`);
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+});
+
 test('a tab opened after the other tabs closed fetches after a short wait for peers, not after fetchTimeoutMs', async (t) => {
   resetApi({ expiresIn: 3600 });
   const { ctx, pages: [first] } = await openTabs(t, 1);
