@@ -642,9 +642,7 @@ impl Inner {
         let timeout = Timeout::new(delay as u32, move || {
             if let Some(inner) = weak.upgrade() {
                 inner.timer.borrow_mut().take();
-                let now = inner.now();
-                inner.machine.borrow_mut().handle_timeout(now);
-                inner.drive();
+                inner.with_machine(Machine::handle_timeout);
             }
         });
         *self.timer.borrow_mut() = Some((deadline, timeout));
@@ -882,12 +880,10 @@ impl Inner {
             Ok(v) if is_response(&v) => read_response(v.unchecked_into(), self.now()).await,
             Ok(v) => Ok((v, None)),
         };
-        let now = self.now();
-        match result {
-            Ok((body, date)) => self.machine.borrow_mut().handle_fetch_response_dated(now, op, &JsFields(body), date),
-            Err(e) => self.machine.borrow_mut().handle_fetch_failed(now, op, e),
-        }
-        self.drive();
+        self.with_machine(|m, now| match result {
+            Ok((body, date)) => m.handle_fetch_response_dated(now, op, &JsFields(body), date),
+            Err(e) => m.handle_fetch_failed(now, op, e),
+        });
     }
 
     fn start_login(self: &Rc<Self>, op: OpId, info: &TokenInfo) {
@@ -905,9 +901,7 @@ impl Inner {
                 Err(e) if is_login_in_progress(&e) => LoginResult::InProgress,
                 Err(_) => LoginResult::Failed,
             };
-            let now = inner.now();
-            inner.machine.borrow_mut().handle_login_result(now, op, result);
-            inner.drive();
+            inner.with_machine(|m, now| m.handle_login_result(now, op, result));
         });
     }
 }

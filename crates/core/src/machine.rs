@@ -440,8 +440,7 @@ impl Machine {
             return Err(TokenError::new(ErrorKind::Failed));
         }
         self.activate();
-        let reason = if self.current.is_some() { Reason::Scheduled } else { Reason::Initial };
-        let id = self.join(now, reason);
+        let id = self.join(now, self.refetch_reason());
         self.sync_state();
         Ok(Request::Wait(id))
     }
@@ -460,8 +459,7 @@ impl Machine {
         let result = if self.usable_token(now).is_some() {
             Request::Ready
         } else {
-            let reason = if self.current.is_some() { Reason::Scheduled } else { Reason::Initial };
-            Request::Wait(self.join(now, reason))
+            Request::Wait(self.join(now, self.refetch_reason()))
         };
         self.sync_state();
         Ok(result)
@@ -877,6 +875,15 @@ impl Machine {
             Session::Disposed => Err(TokenError::new(ErrorKind::Disposed)),
             Session::LoggedOut => Err(TokenError::new(ErrorKind::LoggedOut)),
             Session::Idle | Session::Active => Ok(()),
+        }
+    }
+
+    /// Why a caller's fetch happens: the first token of the session, or a replacement.
+    fn refetch_reason(&self) -> Reason {
+        if self.current.is_some() {
+            Reason::Scheduled
+        } else {
+            Reason::Initial
         }
     }
 
