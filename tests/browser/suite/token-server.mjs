@@ -14,6 +14,8 @@
 //     fail the same way (a port nobody listens on).
 // Server URLs look like the Node ones: http://127.0.0.1:<port>/chat/token (port never opened).
 
+import { tokenLedger } from '../../js/helpers/token-ledger.mjs';
+
 const servers = new Map(); // origin → { dispatch(request, signal) } | 'closed'
 const realFetch = globalThis.fetch.bind(globalThis);
 let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
@@ -58,16 +60,9 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
  * @param {Function | { handler?: Function, expiresIn?: number, tokenPrefix?: string }} [arg]
  */
 export async function startTokenServer(arg = {}) {
-  const opts = typeof arg === 'function' ? { handler: arg } : arg;
-  let handler = opts.handler ?? null;
-  let expiresIn = opts.expiresIn ?? 3600;
-  const tokenPrefix = opts.tokenPrefix ?? 'tok-';
-  let minted = 0;
-
-  const requests = [];
-  const timers = new Set();
+  const ledger = tokenLedger(arg);
+  const { srv } = ledger;
   const pending = new Set(); // { entry, fail(err) } of requests not answered yet
-  const listeners = new Set();
   let closed = false;
 
   let port;
@@ -75,63 +70,14 @@ export async function startTokenServer(arg = {}) {
   while (String(port) === location.port || servers.has(`http://127.0.0.1:${port}`));
   const origin = `http://127.0.0.1:${port}`;
 
-  const srv = {
-    url: '',
-    requests,
-    get count() {
-      return requests.length;
-    },
-    /** Number of tokens minted by the default response so far. */
-    get minted() {
-      return minted;
-    },
-    set expiresIn(v) {
-      expiresIn = v;
-    },
-    get expiresIn() {
-      return expiresIn;
-    },
-    /** The default response: a fresh `tok-<n>` with `expiresIn` seconds. */
-    mint(extra = {}) {
-      minted += 1;
-      return { status: 200, body: { authToken: `${tokenPrefix}${minted}`, expiresIn, ...extra } };
-    },
-    /** Replace the handler (null → default minting). */
-    setHandler(fn) {
-      handler = fn ?? null;
-    },
-    /** Resolve once at least `n` requests have arrived (rejects after `timeoutMs`). */
-    waitForRequests(n, timeoutMs = 5000) {
-      if (requests.length >= n) return Promise.resolve(requests.slice());
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => {
-          listeners.delete(onReq);
-          reject(new Error(`token server: expected ${n} request(s) within ${timeoutMs} ms, got ${requests.length}`));
-        }, timeoutMs);
-        const onReq = () => {
-          if (requests.length >= n) {
-            clearTimeout(t);
-            listeners.delete(onReq);
-            resolve(requests.slice());
-          }
-        };
-        listeners.add(onReq);
-      });
-    },
-    /** Gaps in ms between consecutive request arrivals (monotonic clock). */
-    gaps() {
-      return requests.slice(1).map((r, i) => r.at - requests[i].at);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      servers.set(origin, 'closed');
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      for (const p of [...pending]) p.fail(networkError());
-      pending.clear();
-      await nextTask();
-    },
+  srv.close = async () => {
+    if (closed) return;
+    closed = true;
+    servers.set(origin, 'closed');
+    ledger.stop();
+    for (const p of [...pending]) p.fail(networkError());
+    pending.clear();
+    await nextTask();
   };
 
   async function dispatch(request, signal) {
@@ -140,29 +86,11 @@ export async function startTokenServer(arg = {}) {
     if (signal.aborted) throw abortReason(signal);
     if (closed) throw networkError();
 
-    let json;
-    try {
-      json = body ? JSON.parse(body) : undefined;
-    } catch {
-      json = undefined;
-    }
     const url = new URL(request.url);
     const headers = { host: url.host };
     for (const [k, v] of request.headers) headers[k] = v; // lower-case names, like node's req.headers
     if (body) headers['content-length'] = String(new TextEncoder().encode(body).length);
-    const entry = {
-      index: requests.length + 1,
-      method: request.method,
-      path: url.pathname + url.search,
-      headers,
-      body,
-      json,
-      at: performance.now(), // monotonic ms, for measuring gaps
-      wallAt: Date.now(), // epoch ms, for comparing with TokenInfo times
-      aborted: false, // becomes true if the client aborted before we answered
-      answered: false,
-    };
-    requests.push(entry);
+    const entry = ledger.record({ method: request.method, path: url.pathname + url.search, headers, body });
 
     return new Promise((resolve, reject) => {
       const slot = {
@@ -178,7 +106,7 @@ export async function startTokenServer(arg = {}) {
       const onAbort = () => slot.fail(abortReason(signal));
       pending.add(slot);
       signal.addEventListener('abort', onAbort, { once: true });
-      for (const fn of [...listeners]) fn(entry);
+      ledger.notify(entry);
 
       const send = (spec) => {
         if (closed || entry.aborted || entry.answered) return;
@@ -210,26 +138,8 @@ export async function startTokenServer(arg = {}) {
         resolve(response);
       };
 
-      (async () => {
-        let spec;
-        try {
-          spec = handler ? await handler(entry, srv) : null;
-          if (spec == null) spec = srv.mint();
-        } catch (err) {
-          spec = { status: 500, body: { error: String(err?.message ?? err) } };
-        }
-        entry.response = spec;
-        if (spec.hang) return; // never answer; an abort or close() ends it
-        if (spec.delayMs > 0) {
-          const t = setTimeout(() => {
-            timers.delete(t);
-            send(spec);
-          }, spec.delayMs);
-          timers.add(t);
-        } else {
-          send(spec);
-        }
-      })();
+      // `hang`: never answer; an abort or close() ends it.
+      ledger.answer(entry, send);
     });
   }
 
