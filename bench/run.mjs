@@ -7,35 +7,25 @@ import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { TokenManager } from 'chat-token-manager';
 import { SeedsTokenManager } from './baseline.mjs';
+import { median, nsPerCall } from './measure.mjs';
 import { startStaticServer, CHROMIUM } from '../tests/browser/lib/server.mjs';
 import { startTokenServer } from '../tests/js/helpers/token-server.mjs';
 
 const RUNS = 7;
 const CALLS = 200_000;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 const row = (name, ours, baseline, verdict) => rows.push({ name, ours, baseline, verdict });
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 // ---- 1. hot path, Node ----------------------------------------------------------------------
-async function nsPerCall(getToken) {
-  for (let i = 0; i < 20_000; i++) await getToken(); // warm up
-  const samples = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < CALLS; i++) await getToken();
-    samples.push(((performance.now() - t0) * 1e6) / CALLS);
-  }
-  return median(samples);
-}
 const fetchToken = async () => ({ authToken: 'bench-token', expiresIn: 3600 });
 {
   const m = new TokenManager({ fetchToken, logger: null, crossTab: false });
   await m.start();
   const seeds = new SeedsTokenManager(fetchToken);
   await seeds.getToken();
-  const ours = await nsPerCall(() => m.getToken());
-  const base = await nsPerCall(() => seeds.getToken());
+  const ours = await nsPerCall(() => m.getToken(), { runs: RUNS, calls: CALLS });
+  const base = await nsPerCall(() => seeds.getToken(), { runs: RUNS, calls: CALLS });
   row('hot path getToken(), Node (ns/call, median)', fmt(ours), fmt(base), `${(ours / base).toFixed(2)}× (target ≤ 1.5×)`);
   m.dispose();
 }
@@ -102,23 +92,14 @@ const fetchToken = async () => ({ authToken: 'bench-token', expiresIn: 3600 });
     const hot = await page.evaluate(async ({ RUNS, CALLS }) => {
       const { TokenManager } = await import('/target/pkg-web/web.mjs');
       const { SeedsTokenManager } = await import('/bench/baseline.mjs');
+      const { nsPerCall } = await import('/bench/measure.mjs');
       const fetchToken = async () => ({ authToken: 'bench-token', expiresIn: 3600 });
-      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      const nsPerCall = async (getToken) => {
-        for (let i = 0; i < 20_000; i++) await getToken();
-        const samples = [];
-        for (let r = 0; r < RUNS; r++) {
-          const t0 = performance.now();
-          for (let i = 0; i < CALLS; i++) await getToken();
-          samples.push(((performance.now() - t0) * 1e6) / CALLS);
-        }
-        return median(samples);
-      };
       const m = new TokenManager({ fetchToken, logger: null, crossTab: false });
       await m.start();
       const seeds = new SeedsTokenManager(fetchToken);
       await seeds.getToken();
-      return { ours: await nsPerCall(() => m.getToken()), base: await nsPerCall(() => seeds.getToken()) };
+      const opts = { runs: RUNS, calls: CALLS };
+      return { ours: await nsPerCall(() => m.getToken(), opts), base: await nsPerCall(() => seeds.getToken(), opts) };
     }, { RUNS, CALLS });
     row('hot path getToken(), Chromium (ns/call, median)', fmt(hot.ours), fmt(hot.base), `${(hot.ours / hot.base).toFixed(2)}× (target ≤ 1.5×)`);
 
