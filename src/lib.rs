@@ -527,14 +527,18 @@ impl Inner {
             Message::Logout => {
                 let ended = self.machine.borrow_mut().logout(now);
                 self.drive();
-                if let (Ok(true), Some(f)) = (ended, &self.opts.logout) {
-                    if let Ok(v) = f.call0(&JsValue::NULL) {
-                        spawn_local(async move {
-                            let _ = JsFuture::from(Promise::resolve(&v)).await;
-                        });
-                    }
+                if let Ok(true) = ended {
+                    self.app_logout_detached();
                 }
             }
+        }
+    }
+
+    /// Calls the app's `logout` without waiting for it (another tab's logout, or undoing a
+    /// login that succeeded after `logout()`): a rejection has nobody to report to.
+    fn app_logout_detached(&self) {
+        if let Some(Ok(v)) = self.opts.logout.as_ref().map(|f| f.call0(&JsValue::NULL)) {
+            detach(v);
         }
     }
 
@@ -661,16 +665,7 @@ impl Inner {
                 }
             }
             Action::Login { op, info } => self.start_login(op, &info),
-            Action::UndoLogin => {
-                if let Some(f) = &self.opts.logout {
-                    if let Ok(v) = f.call0(&JsValue::NULL) {
-                        // A rejection here has nobody to report to.
-                        spawn_local(async move {
-                            let _ = JsFuture::from(Promise::resolve(&v)).await;
-                        });
-                    }
-                }
-            }
+            Action::UndoLogin => self.app_logout_detached(),
             Action::LoadStored => {
                 let pending = self.storage_op("getItem", None);
                 let inner = Rc::clone(self);
@@ -822,9 +817,7 @@ impl Inner {
         let name = JsValue::from_str(&self.scope);
         if let Ok(p) = platform::call(locks, "request", &[&name, &opts, &granted]) {
             // An aborted wait rejects; the core already moved on.
-            spawn_local(async move {
-                let _ = JsFuture::from(Promise::resolve(&p)).await;
-            });
+            detach(p);
         }
     }
 
@@ -904,6 +897,13 @@ impl Inner {
             inner.with_machine(|m, now| m.handle_login_result(now, op, result));
         });
     }
+}
+
+/// Lets a promise (or value) settle in the background, swallowing a rejection.
+fn detach(v: JsValue) {
+    spawn_local(async move {
+        let _ = JsFuture::from(Promise::resolve(&v)).await;
+    });
 }
 
 /// Runs the built-in fetch for the `endpoint` option.
