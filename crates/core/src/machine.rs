@@ -840,6 +840,17 @@ impl Machine {
             .map(|c| &c.info)
     }
 
+    /// Until when (exclusive, epoch ms) `get_token` answers [`Request::Ready`] with no other
+    /// effect, as of the last input: lets a shell answer `getToken()` from a cache without
+    /// calling into the machine. `None` when it would not (no usable token, logged out,
+    /// disposed). Any later input may change it.
+    pub fn ready_until(&self) -> Option<Millis> {
+        if !matches!(self.session, Session::Idle | Session::Active) {
+            return None;
+        }
+        self.current.as_ref().filter(|c| !c.revoked).map(|c| schedule::usable_until(c.info.issued_at, c.info.expires_at))
+    }
+
     /// The state as of the last input.
     pub fn state(&self) -> State {
         self.reported

@@ -566,3 +566,33 @@ fn a_server_date_header_corrects_expires_at_for_client_clock_skew() {
         assert_eq!(info.expires_at, h.now + HOUR, "skew {skew}: one hour on the manager's clock");
     }
 }
+
+// ----- ready_until (the shells' getToken cache) ---------------------------------------------
+
+#[test]
+fn ready_until_matches_get_token_through_a_token_lifetime_a_401_and_a_logout() {
+    let mut h = H::new(cfg());
+    assert_eq!(h.m.ready_until(), None, "no token yet");
+    wait(h.get_token());
+    h.respond(token("t", 60.0));
+    h.login_ok();
+    let until = h.m.ready_until().expect("a usable token");
+    assert_eq!(until, h.now + 30_000, "a 60 s token is handed out for its first half");
+    // Every instant before `until` is Ready with no action; at `until` it is not.
+    h.now = until - 1;
+    assert_eq!(h.m.get_token(h.now), Ok(Request::Ready));
+    assert!(h.m.poll_action().is_none());
+    h.now = until;
+    assert!(matches!(h.m.get_token(h.now), Ok(Request::Wait(_))));
+    h.drain();
+    h.deliver(token("t2", 3600.0));
+    assert!(h.m.ready_until().is_some());
+    let _ = h.m.handle_unauthorized(h.now + 10_000, None);
+    assert_eq!(h.m.ready_until(), None, "a revoked token is never ready");
+    h.drain();
+    h.deliver(token("t3", 3600.0));
+    assert!(h.m.ready_until().is_some());
+    let _ = h.m.logout(h.now);
+    assert_eq!(h.m.ready_until(), None, "logged out");
+    assert_eq!(h.m.get_token(h.now).map_err(|e| e.code()), Err("logged_out"));
+}
