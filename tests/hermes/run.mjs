@@ -1,0 +1,94 @@
+// The SDK's scenarios under the real Hermes binary (React Native's JavaScript engine, npm
+// `hermes-engine-cli`), against the built React Native entry pkg/index.native.js.
+//
+// Each scenario is one script made of: shim.js (virtual clock, fake token endpoint behind
+// `fetch`, AbortController, console: what the app's host provides) + the package file as
+// shipped + scenarios/<name>.js. Hermes runs it with its microtask queue on (as React Native
+// does) and prints one result line. One node test per scenario, named after it.
+//
+//   node --test --test-reporter=spec tests/hermes/run.mjs      (scripts/hermes.sh does this)
+//   HERMES_ENGINE=node ...  runs the same scripts in Node against pkg/index.cjs (debugging aid)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const PKG_NATIVE = join(ROOT, 'pkg', 'index.native.js');
+const HERMES = join(HERE, 'node_modules', 'hermes-engine-cli', 'linux64-bin', 'hermes');
+const HERMESC = join(HERE, 'node_modules', 'hermes-engine-cli', 'linux64-bin', 'hermesc');
+const OUT = join(ROOT, 'target', 'hermes');
+const ENGINE = process.env.HERMES_ENGINE || 'hermes';
+
+mkdirSync(OUT, { recursive: true });
+const shim = readFileSync(join(HERE, 'shim.js'), 'utf8');
+
+function packageSource() {
+  if (ENGINE === 'node') {
+    return `globalThis.__chatTokenManager = require(${JSON.stringify(join(ROOT, 'pkg', 'index.cjs'))});\n`;
+  }
+  // The file as shipped, evaluated as the CommonJS module Metro makes of it.
+  return (
+    'globalThis.__chatTokenManager = (function () {\nvar module = { exports: {} };\nvar exports = module.exports;\n' +
+    readFileSync(PKG_NATIVE, 'utf8') +
+    '\n;return module.exports;\n})();\n'
+  );
+}
+
+function run(cmd, args, timeoutMs = 60000) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code ?? 1) : 0, signal: error?.signal ?? null, stdout, stderr });
+    });
+  });
+}
+
+function runScenario(file) {
+  const name = file.replace(/\.js$/, '');
+  const prelude = ENGINE === 'node' ? 'globalThis.print = (s) => process.stdout.write(s + "\\n");\n' : '';
+  const script = prelude + shim + '\n' + packageSource() + '\n' + readFileSync(join(HERE, 'scenarios', file), 'utf8');
+  const path = join(OUT, `${name}${ENGINE === 'node' ? '.cjs' : '.js'}`);
+  writeFileSync(path, script);
+  return ENGINE === 'node' ? run(process.execPath, [path]) : run(HERMES, ['-Xmicrotask-queue', path]);
+}
+
+function resultOf(out) {
+  const line = out.stdout.split('\n').find((l) => l.startsWith('__HERMES_RESULT__ '));
+  return line ? JSON.parse(line.slice('__HERMES_RESULT__ '.length)) : null;
+}
+
+test('the Hermes binary is installed (npm ci --prefix tests/hermes)', () => {
+  assert.ok(existsSync(HERMES), `missing ${HERMES}: run bash scripts/hermes.sh`);
+});
+
+test('the React Native entry pkg/index.native.js is built, self-contained and free of WebAssembly', () => {
+  assert.ok(existsSync(PKG_NATIVE), 'missing pkg/index.native.js: run node scripts/build-native.mjs');
+  const src = readFileSync(PKG_NATIVE, 'utf8');
+  assert.doesNotMatch(src, /WebAssembly/, 'mentions WebAssembly');
+  assert.doesNotMatch(src, /\brequire\s*\(/, 'requires another module');
+  assert.doesNotMatch(src, /\bimport\s*[({*]|\bimport\.meta\b|^\s*export\s/m, 'uses ES module syntax');
+});
+
+test('the React Native entry compiles to Hermes bytecode (hermesc, as a release build does)', { skip: ENGINE === 'node' }, async () => {
+  const hbc = join(OUT, 'index.native.hbc');
+  const out = await run(HERMESC, ['-O', '-emit-binary', '-out', hbc, PKG_NATIVE]);
+  assert.equal(out.code, 0, `hermesc failed:\n${out.stderr}`);
+  assert.ok(readFileSync(hbc).length > 0);
+});
+
+const files = readdirSync(join(HERE, 'scenarios')).filter((f) => f.endsWith('.js')).sort();
+for (const file of files) {
+  const src = readFileSync(join(HERE, 'scenarios', file), 'utf8');
+  const name = /scenario\('([^']+)'/.exec(src)?.[1] ?? file;
+  test(`hermes: ${name}`, async () => {
+    const out = await runScenario(file);
+    const result = resultOf(out);
+    const detail = `\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`;
+    assert.ok(result, `no result line (exit ${out.code}${out.signal ? ', ' + out.signal : ''})${detail}`);
+    assert.ok(result.ok, result.message + detail);
+    assert.equal(out.code, 0, `exit code${detail}`);
+  });
+}
