@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The Hermes layer (React Native's JavaScript engine, no WebAssembly): runs the SDK's scenarios
+# under the real `hermes` binary against pkg/index.native.js (tests/hermes/run.mjs).
+# Installs the Hermes CLI from tests/hermes/package-lock.json when missing or when the lock
+# changed, and (re)builds pkg/index.native.js when it is missing or older than its inputs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+HERMES=tests/hermes/node_modules/hermes-engine-cli/linux64-bin/hermes
+if [ ! -x "$HERMES" ] || [ tests/hermes/package-lock.json -nt tests/hermes/node_modules/.package-lock.json ]; then
+  echo "[hermes] installing hermes-engine-cli (npm ci --prefix tests/hermes)"
+  npm ci --prefix tests/hermes --no-audit --no-fund --loglevel=error
+fi
+if [ ! -f pkg/chat_token_manager.wasm ]; then
+  bash scripts/build.sh
+fi
+stale=0
+if [ ! -f pkg/index.native.js ]; then
+  stale=1
+else
+  for f in pkg/chat_token_manager.wasm js/*.mjs scripts/build-native.mjs; do
+    if [ -e "$f" ] && [ "$f" -nt pkg/index.native.js ]; then stale=1; fi
+  done
+fi
+if [ "$stale" = 1 ]; then node scripts/build-native.mjs; fi
+
+exec node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/hermes/run.mjs
