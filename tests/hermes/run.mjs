@@ -46,13 +46,27 @@ function run(cmd, args, timeoutMs = 60000) {
   });
 }
 
-function runScenario(file) {
+function scenarioScript(file) {
   const name = file.replace(/\.js$/, '');
   const prelude = ENGINE === 'node' ? 'globalThis.print = (s) => process.stdout.write(s + "\\n");\n' : '';
   const script = prelude + shim + '\n' + packageSource() + '\n' + readFileSync(join(HERE, 'scenarios', file), 'utf8');
   const path = join(OUT, `${name}${ENGINE === 'node' ? '.cjs' : '.js'}`);
   writeFileSync(path, script);
+  return path;
+}
+
+function runScenario(file) {
+  const path = scenarioScript(file);
   return ENGINE === 'node' ? run(process.execPath, [path]) : run(HERMES, ['-Xmicrotask-queue', path]);
+}
+
+/** A release build runs bytecode: compile the same script with hermesc -O, then run that. */
+async function runScenarioBytecode(file) {
+  const path = scenarioScript(file);
+  const hbc = path.replace(/\.js$/, '.hbc');
+  const c = await run(HERMESC, ['-O', '-emit-binary', '-out', hbc, path]);
+  if (c.code !== 0) return c;
+  return run(HERMES, ['-Xmicrotask-queue', hbc]);
 }
 
 function resultOf(out) {
@@ -92,3 +106,13 @@ for (const file of files) {
     assert.equal(out.code, 0, `exit code${detail}`);
   });
 }
+
+test('hermes bytecode (hermesc -O, as in a release build): every scenario passes', { skip: ENGINE === 'node' }, async () => {
+  for (const file of files) {
+    const out = await runScenarioBytecode(file);
+    const result = resultOf(out);
+    const detail = `\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`;
+    assert.ok(result, `${file}: no result line (exit ${out.code})${detail}`);
+    assert.ok(result.ok, `${file}: ${result.message}${detail}`);
+  }
+});
