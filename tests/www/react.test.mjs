@@ -238,3 +238,12 @@ test('js/react.cjs is generated from js/react.mjs (CommonJS entry in step)', asy
   const { reactCjs } = await import('../../www/tools/react-cjs.mjs');
   assert.equal(await readFile(new URL('js/react.cjs', ROOT), 'utf8'), await reactCjs(), 'run: node www/tools/react-cjs.mjs');
 });
+
+test('react.d.ts: a strict consumer compiles and each misuse fails to compile (tsc --strict)', async () => {
+  const { execFile } = await import('node:child_process');
+  const tsc = new URL('node_modules/.bin/tsc', ROOT).pathname;
+  const result = await new Promise((resolve) => {
+    execFile(tsc, ['-p', new URL('www/types-check', ROOT).pathname], (error, stdout, stderr) => resolve({ code: error ? error.code : 0, out: stdout + stderr }));
+  });
+  assert.equal(result.code, 0, result.out);
+});
