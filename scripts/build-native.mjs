@@ -122,8 +122,14 @@ const min = esbuild.transformSync(es5.outputText, {
   format: 'cjs',
   legalComments: 'none',
 }).code;
+// The export names, spelled out the way cjs-module-lexer (Node's `import` of CommonJS, Jest in
+// ESM mode) detects them; the minified body hides them. Found by evaluating the file.
+const probe = { exports: {} };
+new Function('module', 'exports', min)(probe, probe.exports);
+const names = Object.keys(probe.exports);
+if (!names.includes('TokenManager')) die(`the built entry exports no TokenManager (exports: ${names.join(', ')})`);
 const banner = '/* chat-token-manager — React Native (Hermes) build: the Rust core via wasm2js, no WebAssembly needed. */\n';
-writeFileSync(OUT, banner + min);
+writeFileSync(OUT, `${banner}${min}0&&(module.exports={${names.join(",")}});\n`);
 
 const bytes = readFileSync(OUT);
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
