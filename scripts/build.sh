@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/ (release, wasm-opt -Oz) and prints its size.
-# Incremental: cargo and wasm-pack only redo what changed.
+# Builds the npm package into pkg/ and prints its size:
+#   - the core-only wasm (src/lib.rs over crates/core; cargo release, then wasm-opt -Oz);
+#   - the hand-written JS host (js/host.mjs) bundled and minified by esbuild into each entry:
+#     index.mjs (browsers, bundlers), index.cjs (Node CommonJS), index.node.mjs (Node ESM);
+#   - index.d.ts, package.json, README.md, and js/react.* when present.
+# Incremental: cargo only rebuilds what changed; the rest takes well under a second.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="$PWD/node_modules/.bin:$PATH"   # wasm-pack picks up binaryen's wasm-opt from here
-wasm-pack --quiet build --release --target nodejs --out-dir pkg 2>&1 | grep -v 'failed to get wasm-pack version' || true
-test -f pkg/chat_token_manager_bg.wasm
-# The package's entry: the generated glue plus js/index.cjs (Symbol.dispose → dispose()).
-cp js/index.cjs pkg/index.cjs
+BIN="$PWD/node_modules/.bin"
+cargo build --quiet --release --target wasm32-unknown-unknown -p chat-token-manager
+mkdir -p pkg
+# Stale outputs of the old wasm-bindgen build.
+rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manager_bg.wasm pkg/chat_token_manager_bg.wasm.d.ts pkg/.gitignore
+# MVP plus the post-MVP features rustc emits by default that wasm2js can lower; no reference
+# types and no multi-value in the output (the interface is i32/f64 only).
+"$BIN/wasm-opt" -Oz --converge --strip-debug --strip-producers --strip-target-features \
+  --mvp-features --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
+  target/wasm32-unknown-unknown/release/chat_token_manager.wasm -o pkg/chat_token_manager.wasm
+ESBUILD=(--bundle --minify --mangle-props=^_ --target=es2020 --legal-comments=none --log-level=warning)
+"$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* --outfile=pkg/index.mjs
+# esbuild drops comments: put back the ones that keep bundlers away from the Node-only fallback.
 node -e '
-  const fs = require("fs"); const p = "pkg/package.json"; const j = JSON.parse(fs.readFileSync(p));
-  j.main = "index.cjs"; j.files = [...new Set([...(j.files || []), "index.cjs"])];
-  fs.writeFileSync(p, JSON.stringify(j, null, 2) + "\n");'
-# The browser build (ES module glue + js/web.mjs) for the Chromium tests, outside the shipped package.
-wasm-pack --quiet build --release --target web --out-dir target/pkg-web 2>&1 | grep -v 'failed to get wasm-pack version' || true
-cp js/web.mjs target/pkg-web/web.mjs
+  const fs = require("fs"); const f = "pkg/index.mjs"; const s = fs.readFileSync(f, "utf8");
+  const t = s.replace(/import\("node:fs\/promises"\)/, "import(/* webpackIgnore: true */ /* @vite-ignore */ \"node:fs/promises\")");
+  if (t === s) { console.error("build: the node:fs/promises import was not found in pkg/index.mjs"); process.exit(1); }
+  fs.writeFileSync(f, t);'
+"$BIN/esbuild" js/node.mjs "${ESBUILD[@]}" --format=cjs --platform=node --outfile=pkg/index.cjs
+cp js/index.node.mjs js/index.d.ts pkg/
+for f in react.mjs react.cjs react.d.ts; do
+  if [ -f "js/$f" ]; then cp "js/$f" pkg/; fi
+done
+cp js/package.json pkg/package.json
+cp README.md pkg/README.md
 node scripts/size.mjs

@@ -1,0 +1,1100 @@
+// The JavaScript host of chat-token-manager: every I/O and platform call (fetch, timers,
+// storage, cross-tab, lifecycle events, the app's callbacks) around the Rust core compiled
+// to a tiny numeric wasm ABI (src/lib.rs). The core decides; this file only carries out its
+// actions. It is written against an `exports` object (functions plus `memory`), so the same
+// host drives a WebAssembly instance or a wasm2js translation (React Native / Hermes).
+//
+// Portability: no class syntax, no private fields, no top-level await; every platform API
+// (document, navigator.locks, BroadcastChannel, localStorage, TextEncoder, AbortController…)
+// is feature-detected. Properties starting with `_` are internal (renamed by the minifier).
+
+const CODES = ['invalid_options', 'network', 'timeout', 'http', 'rate_limited', 'unauthorized', 'invalid_response', 'login_failed', 'discarded', 'disposed', 'failed', 'logged_out'];
+const MESSAGES = [
+  '',
+  'network error while fetching the chat token',
+  'the token request timed out and was aborted',
+  'the token endpoint answered with an HTTP error status',
+  'the token endpoint is rate limiting requests',
+  '',
+  '',
+  '',
+  'the result was discarded because the session ended',
+  'the token manager is disposed',
+  'token refresh stopped after repeated permanent failures; call start() or refresh() to try again',
+  'logged out; call start() to begin a new session',
+];
+const REASONS = ['initial', 'scheduled', 'unauthorized', 'manual', 'resume'];
+const SOURCES = ['network', 'storage', 'tab'];
+const STATES = ['idle', 'fetching', 'ready', 'refreshing', 'backoff', 'error', 'failed', 'loggedOut', 'disposed'];
+const EVENTS = ['token', 'error', 'state', 'expired', 'loggedOut'];
+const LEVELS = ['debug', 'info', 'warn', 'error'];
+/** The token response fields the core reads, in the order of `FIELD_PATHS` in src/lib.rs. */
+const PATHS = ['authToken', 'token', 'accessToken', 'data.authToken', 'expiresIn', 'data.expiresIn', 'expiresAt', 'data.expiresAt', 'refreshToken', 'data.refreshToken', 'wsToken', 'data.wsToken'].map((p) => p.split('.'));
+const MAX_TIME = 9007199254740991;
+/** The longest single sleep: every wake-up re-checks against the wall clock. */
+const WATCHDOG_MS = 30000;
+/** How long a starting tab waits for its peers' token before fetching its own. */
+const PEER_WAIT_MS = 250;
+const PREFIX = '[chat-token-manager]';
+const G = typeof globalThis === 'object' ? globalThis : {};
+const noop = () => {};
+
+// ----- errors -------------------------------------------------------------------------------
+
+function tokenError(code, message, status, retryAfterMs, retryable) {
+  const e = new Error(message);
+  e.name = 'TokenError';
+  e.code = CODES[code];
+  if (status >= 0) e.status = status;
+  if (retryAfterMs >= 0) e.retryAfterMs = retryAfterMs;
+  e.retryable = retryable;
+  return e;
+}
+
+function message(code, a, b) {
+  if (code === 0) return 'invalid option `' + a + '`: expected ' + b;
+  if (code === 6) return 'invalid token response: `' + a + '` ' + b;
+  return a === undefined ? MESSAGES[code] : a;
+}
+
+function invalid(field, expected) {
+  return tokenError(0, message(0, field, expected), -1, -1, false);
+}
+
+// ----- small JS helpers -----------------------------------------------------------------------
+
+const isObject = (v) => v !== null && typeof v === 'object';
+
+/** `obj[key]`, or undefined when `obj` is not an object or the read throws. */
+function get(obj, key) {
+  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) return undefined;
+  try {
+    return obj[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** `obj[method](...args)`; throws when it is missing or throws. */
+function call(obj, method, ...args) {
+  const f = get(obj, method);
+  if (typeof f !== 'function') throw noop;
+  return f.apply(obj, args);
+}
+
+/** `headers.get(name)` as a string, or undefined. */
+function header(headers, name) {
+  try {
+    const v = call(headers, 'get', name);
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function localStore() {
+  try {
+    const s = G.localStorage;
+    return isObject(s) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+function webLocks() {
+  const locks = get(get(G, 'navigator'), 'locks');
+  return typeof get(locks, 'request') === 'function' ? locks : null;
+}
+
+function visible() {
+  const v = get(get(G, 'document'), 'visibilityState');
+  return typeof v !== 'string' || v === 'visible';
+}
+
+/** Listens with `target.addEventListener`; returns the remover, or undefined where there is none. */
+function listen(target, event, f) {
+  try {
+    call(target, 'addEventListener', event, f);
+  } catch {
+    return undefined;
+  }
+  return () => {
+    try {
+      call(target, 'removeEventListener', event, f);
+    } catch {}
+  };
+}
+
+// ----- UTF-8 (TextEncoder/TextDecoder where they exist; Hermes has neither) -------------------
+
+const TE = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+const TD = typeof TextDecoder === 'function' ? new TextDecoder() : null;
+
+function encode(s) {
+  if (TE) return TE.encode(s);
+  const out = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xe000) {
+      const d = s.charCodeAt(i + 1);
+      if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    }
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return out;
+}
+
+function decode(b) {
+  if (TD) return TD.decode(b);
+  let s = '';
+  for (let i = 0; i < b.length; ) {
+    let c = b[i++];
+    if (c >= 0xf0) c = ((c & 7) << 18) | ((b[i++] & 63) << 12) | ((b[i++] & 63) << 6) | (b[i++] & 63);
+    else if (c >= 0xe0) c = ((c & 15) << 12) | ((b[i++] & 63) << 6) | (b[i++] & 63);
+    else if (c >= 0xc0) c = ((c & 31) << 6) | (b[i++] & 63);
+    s += String.fromCodePoint(c);
+  }
+  return s;
+}
+
+// ----- options ----------------------------------------------------------------------------------
+
+function fn(o, key) {
+  const v = get(o, key);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'function') throw invalid(key, 'a function');
+  return v;
+}
+
+function str(o, key, field) {
+  const v = get(o, key);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw invalid(field, 'a non-empty string');
+  return v;
+}
+
+function millis(o, key, field) {
+  const v = get(o, key);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !(v >= 0 && v <= MAX_TIME)) throw invalid(field, 'a non-negative, finite number of milliseconds');
+  return Math.floor(v);
+}
+
+const ENDPOINT = '{ url, method, headers, credentials, body }';
+
+function readEndpoint(v) {
+  if (typeof v === 'string') {
+    if (v === '') throw invalid('endpoint', 'a non-empty URL string or ' + ENDPOINT);
+    return { url: v, method: 'POST', credentials: 'include' };
+  }
+  if (!isObject(v)) throw invalid('endpoint', 'a URL string or ' + ENDPOINT);
+  const url = str(v, 'url', 'endpoint.url');
+  if (url === undefined) throw invalid('endpoint.url', 'a non-empty URL string');
+  const headers = get(v, 'headers');
+  if (!(headers === undefined || isObject(headers) || typeof headers === 'function')) {
+    throw invalid('endpoint.headers', 'an object, or a function returning one (sync or async)');
+  }
+  const credentials = str(v, 'credentials', 'endpoint.credentials') || 'include';
+  if (credentials !== 'include' && credentials !== 'same-origin' && credentials !== 'omit') {
+    throw invalid('endpoint.credentials', "'include', 'same-origin' or 'omit'");
+  }
+  const body = get(v, 'body');
+  if (!(body === undefined || typeof body === 'string' || isObject(body))) throw invalid('endpoint.body', 'a string, or an object to send as JSON');
+  return { url, method: str(v, 'method', 'endpoint.method') || 'POST', headers, credentials, body };
+}
+
+function readStorage(v, warnings) {
+  const expected = "'memory', 'session', 'local', or { getItem, setItem, removeItem } (sync or async)";
+  const web = (name) => {
+    try {
+      const s = G[name];
+      return isObject(s) ? s : null;
+    } catch {
+      return null;
+    }
+  };
+  let backend;
+  if (v === undefined || v === 'memory') return null;
+  if (v === 'session') backend = web('sessionStorage');
+  else if (v === 'local') {
+    warnings.push("storage 'local': tokens in localStorage are readable by any script on this origin; prefer 'session' or memory");
+    backend = web('localStorage');
+  } else if (typeof v !== 'string' && ['getItem', 'setItem', 'removeItem'].every((m) => typeof get(v, m) === 'function')) backend = v;
+  else throw invalid('storage', expected);
+  if (!backend) warnings.push('the requested web storage is not available here; tokens stay in memory');
+  return backend;
+}
+
+/** Reads and validates the options field by field (the same order and messages as ever). */
+function readOptions(options) {
+  if (!isObject(options)) throw invalid('options', 'an object with fetchToken or endpoint');
+  const fetchToken = fn(options, 'fetchToken');
+  const ep = get(options, 'endpoint');
+  if (fetchToken && ep !== undefined) throw invalid('endpoint', 'to be absent when fetchToken is given (use one token source)');
+  if (!fetchToken && ep === undefined) throw invalid('fetchToken', 'a function returning the token response, or an endpoint option');
+  const endpoint = fetchToken ? null : readEndpoint(ep);
+  const margin = millis(options, 'refreshMarginMs', 'refreshMarginMs');
+  let jitter = get(options, 'jitterRatio');
+  if (jitter === undefined) jitter = 0.1;
+  else if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw invalid('jitterRatio', 'a number between 0 and 1');
+  const ttl = millis(options, 'defaultTtlMs', 'defaultTtlMs') ?? 86400000;
+  const fetchTimeout = millis(options, 'fetchTimeoutMs', 'fetchTimeoutMs') ?? 10000;
+  const loginTimeout = millis(options, 'loginTimeoutMs', 'loginTimeoutMs') ?? 30000;
+  let base = 1000;
+  let max = 60000;
+  let attempts = 6;
+  const retry = get(options, 'retry');
+  if (retry !== undefined) {
+    if (!isObject(retry)) throw invalid('retry', 'an object { baseDelayMs, maxDelayMs, maxAttempts }');
+    const a = get(retry, 'maxAttempts');
+    if (a !== undefined) {
+      if (typeof a !== 'number' || !(a >= 1 && a <= 1000) || a % 1 !== 0) throw invalid('retry.maxAttempts', 'an integer from 1 to 1000');
+      attempts = a;
+    }
+    base = millis(retry, 'baseDelayMs', 'retry.baseDelayMs') ?? base;
+    max = millis(retry, 'maxDelayMs', 'retry.maxDelayMs') ?? max;
+  }
+  const storageKey = str(options, 'storageKey', 'storageKey') || 'chat-token-manager';
+  const warnings = [];
+  const storage = readStorage(get(options, 'storage'), warnings);
+  let crossTab = get(options, 'crossTab');
+  if (crossTab === undefined) crossTab = get(G, 'document') !== undefined;
+  else if (typeof crossTab !== 'boolean') throw invalid('crossTab', 'a boolean');
+  const login = fn(options, 'login');
+  let logger = get(options, 'logger');
+  if (logger !== undefined && logger !== null && !isObject(logger)) throw invalid('logger', 'a console-like object or null');
+  const o = {
+    fetchToken,
+    endpoint,
+    login,
+    logout: fn(options, 'logout'),
+    onTokenRefresh: fn(options, 'onTokenRefresh'),
+    onRefreshError: fn(options, 'onRefreshError'),
+    logger,
+    now: fn(options, 'now'),
+    storage,
+    storageKey,
+    crossTab,
+    warnings,
+  };
+  const appState = get(options, 'appState');
+  if (appState !== undefined && typeof get(appState, 'addEventListener') !== 'function') {
+    throw invalid('appState', "React Native's AppState: { currentState, addEventListener('change', listener) }");
+  }
+  o.appState = appState;
+  // The core's own checks (Config::validate), done here so a manager can be built before the
+  // wasm is ready.
+  for (const [v, field] of [[ttl, 'defaultTtlMs'], [fetchTimeout, 'fetchTimeoutMs'], [loginTimeout, 'loginTimeoutMs']]) {
+    if (v === 0) throw invalid(field, 'a positive number of milliseconds');
+  }
+  if (max < base) throw invalid('retry.maxDelayMs', 'a number of milliseconds not below retry.baseDelayMs');
+  o.cfg = [margin ?? -1, jitter, ttl, fetchTimeout, loginTimeout, base, max, attempts, login ? 1 : 0, Math.floor(Math.random() * 9007199254740992), storage ? 1 : 0];
+  return o;
+}
+
+/** The built-in fetch's `RequestInit`; `headers` already resolved. */
+function requestInit(e, headers, signal) {
+  const init = { method: e.method, credentials: e.credentials, signal };
+  const hdrs = { accept: 'application/json' };
+  if (typeof e.body === 'string') init.body = e.body;
+  else if (isObject(e.body)) {
+    try {
+      init.body = JSON.stringify(e.body);
+      hdrs['content-type'] = 'application/json';
+    } catch {}
+  }
+  // The app's headers win over the defaults above.
+  if (isObject(headers)) Object.assign(hdrs, headers);
+  init.headers = hdrs;
+  return init;
+}
+
+// ----- the cross-tab bus: a BroadcastChannel, or `storage` events where that is missing -------
+
+function parseMessage(v) {
+  const type = get(v, 'type');
+  if (type === 'token') {
+    const entry = get(v, 'entry');
+    return typeof entry === 'string' ? { type, entry } : null;
+  }
+  return type === 'hello' || type === 'logout' ? { type } : null;
+}
+
+function openBus(name) {
+  const BC = G.BroadcastChannel;
+  if (typeof BC === 'function') {
+    try {
+      const ch = new BC(name);
+      return {
+        listen: (f) => listen(ch, 'message', (ev) => {
+          const m = parseMessage(get(ev, 'data'));
+          if (m) f(m);
+        }),
+        post: (m) => {
+          try {
+            ch.postMessage(m);
+          } catch {}
+        },
+        close: () => {
+          try {
+            ch.close();
+          } catch {}
+        },
+      };
+    } catch {}
+  }
+  const ls = localStore();
+  if (!ls) return null;
+  const key = name + ':bus';
+  return {
+    listen: (f) => listen(G, 'storage', (ev) => {
+      if (get(ev, 'key') !== key) return;
+      const v = get(ev, 'newValue');
+      let m = null;
+      try {
+        m = parseMessage(typeof v === 'string' ? JSON.parse(v) : null);
+      } catch {}
+      if (m) f(m);
+    }),
+    // Set then remove at once: other tabs get the `storage` event; nothing stays.
+    post: (m) => {
+      try {
+        ls.setItem(key, JSON.stringify(Object.assign({}, m, { nonce: Math.random() })));
+      } catch {}
+      try {
+        ls.removeItem(key);
+      } catch {}
+    },
+    close: noop,
+  };
+}
+
+// ----- the host -----------------------------------------------------------------------------
+
+/**
+ * Builds the SDK around a wasm `exports` object. `load(input)` returns the exports (or a
+ * promise of them); it runs on the first `init()` or the first call that needs the core.
+ * `provide(exports)` makes them available synchronously (Node CommonJS, wasm2js).
+ */
+export function createHost(load) {
+  let X = null;
+  let pending = null;
+  // The out-stream of the last call: numbers and bytes, and read positions.
+  let nums;
+  let bytes;
+  let ni = 0;
+  let bi = 0;
+
+  function provide(exports) {
+    X = exports;
+  }
+
+  function init(input) {
+    if (X) return Promise.resolve();
+    if (!pending) {
+      pending = Promise.resolve(input)
+        .then(load)
+        .then(provide, (err) => {
+          pending = null;
+          throw err;
+        });
+    }
+    return pending;
+  }
+
+  function out() {
+    const buffer = X.memory.buffer;
+    const h = new Uint32Array(buffer, X.ctm_out(), 4);
+    nums = new Float64Array(buffer, h[0], h[1]);
+    bytes = new Uint8Array(buffer, h[2], h[3]);
+    ni = 0;
+    bi = 0;
+  }
+  const N = () => nums[ni++];
+  function S() {
+    const len = N();
+    if (len < 0) return undefined;
+    const s = decode(bytes.subarray(bi, bi + len));
+    bi += len;
+    return s;
+  }
+  function readInfo() {
+    const expiresAt = N();
+    const refreshAt = N();
+    const issuedAt = N();
+    const reason = REASONS[N()];
+    const source = SOURCES[N()];
+    const info = { token: S(), expiresAt, refreshAt, issuedAt, reason, source };
+    const refreshToken = S();
+    const wsToken = S();
+    if (refreshToken !== undefined) info.refreshToken = refreshToken;
+    if (wsToken !== undefined) info.wsToken = wsToken;
+    return info;
+  }
+  function readError() {
+    const code = N();
+    const status = N();
+    const retryAfter = N();
+    const retryable = N() === 1;
+    const a = S();
+    return tokenError(code, message(code, a, S()), status, retryAfter, retryable);
+  }
+  /** Writes `s` (UTF-8) into the core's input buffer; returns its length. */
+  function put(s) {
+    const b = encode(s);
+    new Uint8Array(X.memory.buffer, X.ctm_in(b.length), b.length).set(b);
+    return b.length;
+  }
+
+  /**
+   * Keeps a chat auth token alive: fetches it, logs the chat SDK in, refreshes it before
+   * expiry, dedupes concurrent callers and retries transient failures.
+   */
+  function TokenManager(options) {
+    if (!(this instanceof TokenManager)) throw new TypeError("TokenManager must be called with 'new'");
+    const o = readOptions(options);
+    this._o = o;
+    this._clock = o.now || null;
+    this._h = -1;
+    this._dead = false;
+    this._bg = false;
+    this._ls = [];
+    this._lid = 0;
+    this._w = new Map();
+    this._f = new Map();
+    this._t = null;
+    this._ta = -1;
+    this._tok = undefined;
+    this._p = null;
+    this._until = -1;
+    this._st = o.storage;
+    this._hooks = [];
+    this._pres = null;
+    // Managers share tokens across tabs only with the same storageKey and endpoint.
+    this._scope = 'chat-token-manager:' + o.storageKey + '|' + (o.endpoint ? o.endpoint.url : '');
+    this._bus = o.crossTab ? openBus(this._scope) : null;
+    this._locks = this._bus && webLocks();
+    for (const w of o.warnings) this._log(2, w);
+    if (o.appState) {
+      this._bg = get(o.appState, 'currentState') === 'background';
+      try {
+        const sub = o.appState.addEventListener('change', (s) => {
+          if (s === 'active' || s === 'background') this.setAppState(s);
+        });
+        this._hooks.push(() => {
+          try {
+            call(sub, 'remove');
+          } catch {}
+        });
+      } catch {}
+    }
+    if (X) this._boot();
+    else init().then(() => this._boot(), noop);
+  }
+
+  const P = TokenManager.prototype;
+
+  P._boot = function () {
+    if (this._h >= 0) return;
+    const c = this._o.cfg;
+    this._h = X.ctm_new(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+    if (this._dead) {
+      X.ctm_dispose(this._h);
+      return this._drive();
+    }
+    this._install();
+  };
+
+  /** Runs `f` once the core is ready (now, or queued behind loading it). */
+  P._ready = function (f) {
+    return X ? f() : init().then(f);
+  };
+
+  /** The manager's clock: the `now` option, else `Date.now()`. */
+  P._now = function () {
+    const f = this._clock;
+    if (f === null) return Date.now();
+    let t;
+    try {
+      t = f();
+    } catch {}
+    if (typeof t !== 'number' || !(t >= 0 && t < Infinity)) t = Date.now();
+    return Math.floor(Math.min(t, MAX_TIME));
+  };
+
+  /** Feeds one input to the core at the current time (`name(handle, now, ...args)`), then drives. */
+  P._in = function (name, a, b, c) {
+    X[name](this._h, this._now(), a, b, c);
+    this._drive();
+  };
+
+  /** Carries out the core's actions, then re-arms the one timer. */
+  P._drive = function () {
+    const h = this._h;
+    let kind;
+    while ((kind = X.ctm_poll(h))) this._act(kind);
+    this._rearm();
+    this._until = X.ctm_ready_until(h);
+  };
+
+  P._clear = function () {
+    if (this._t !== null) clearTimeout(this._t);
+    this._t = null;
+  };
+
+  P._rearm = function () {
+    const deadline = X.ctm_deadline(this._h);
+    if (deadline < 0 || this._bg) return this._clear();
+    if (this._t !== null && this._ta === deadline) return;
+    this._clear();
+    this._ta = deadline;
+    this._t = setTimeout(() => {
+      this._t = null;
+      this._in('ctm_timeout');
+    }, Math.min(Math.max(deadline - this._now(), 0), WATCHDOG_MS));
+  };
+
+  P._act = function (kind) {
+    out();
+    switch (kind) {
+      case 1: {
+        const op = N();
+        const reason = REASONS[N()];
+        return this._fetch(op, reason, N());
+      }
+      case 2: {
+        const op = N();
+        const c = this._f.get(op);
+        if (c) {
+          this._f.delete(op);
+          c.abort();
+        }
+        return;
+      }
+      case 3: {
+        const op = N();
+        return this._login(op, readInfo());
+      }
+      case 4:
+        return this._appLogout();
+      case 5:
+        return this._load();
+      case 6:
+        return this._write('setItem', S());
+      case 7:
+        return this._write('removeItem');
+      case 8: {
+        const entry = S();
+        const issued = N();
+        const expires = N();
+        if (this._bus) {
+          this._marker(issued >= 0 ? issued + ':' + expires : null);
+          this._bus.post({ type: 'token', entry });
+        }
+        return;
+      }
+      case 9: {
+        const ids = [];
+        for (let i = N(); i > 0; i--) ids.push(N());
+        const ok = N() === 1;
+        const value = ok ? readInfo() : readError();
+        for (const id of ids) {
+          const w = this._w.get(id);
+          if (!w) continue;
+          this._w.delete(id);
+          if (!ok) w[2](value);
+          else w[1](w[0] ? value : value.token);
+        }
+        return;
+      }
+      case 10: {
+        const info = readInfo();
+        this._tok = info.token;
+        this._p = Promise.resolve(info.token);
+        return this._emit(0, info, this._o.onTokenRefresh);
+      }
+      case 11:
+        return this._emit(1, readError(), this._o.onRefreshError);
+      case 12:
+        return this._emit(2, STATES[N()]);
+      case 13:
+        return this._emit(3);
+      case 14:
+        this._tok = undefined;
+        this._p = null;
+        return this._emit(4);
+      case 15: {
+        const level = N();
+        const msg = S();
+        return this._log(level, msg, S());
+      }
+    }
+  };
+
+  P._emit = function (idx, payload, callback) {
+    const targets = this._ls.filter((l) => l.e === idx).map((l) => l.f);
+    if (callback) targets.unshift(callback);
+    for (const f of targets) {
+      try {
+        f(payload);
+      } catch {
+        this._log(3, 'an event listener threw; the manager carries on', EVENTS[idx]);
+      }
+    }
+  };
+
+  P._log = function (level, msg, code) {
+    const logger = this._o.logger;
+    if (logger === null) return;
+    if (logger === undefined) {
+      if (level < 2 || typeof console === 'undefined') return;
+      try {
+        if (level === 2) console.warn(PREFIX, msg, code);
+        else console.error(PREFIX, msg, code);
+      } catch {}
+      return;
+    }
+    try {
+      call(logger, LEVELS[level], PREFIX, msg, code);
+    } catch {}
+  };
+
+  /** Turns a core answer into the promise a method returns, then drives. */
+  P._answer = function (r, want) {
+    let p;
+    if (r === -1) {
+      p = Promise.resolve(want && X.ctm_current(this._h) ? (out(), readInfo()) : this._tok);
+    } else if (r === -2) {
+      out();
+      p = Promise.reject(readError());
+    } else {
+      p = new Promise((resolve, reject) => this._w.set(r, [want, resolve, reject]));
+    }
+    this._drive();
+    return p;
+  };
+
+  /** Fetches a token and logs in. Idempotent; concurrent calls share one fetch. */
+  P.start = function () {
+    return this._ready(() => this._answer(X.ctm_start(this._h, this._now()), 1));
+  };
+
+  /** A valid token, fetching one if needed. Concurrent calls share one fetch. */
+  P.getToken = function () {
+    // The hot path: the core said until when the current token is handed out as is.
+    if (this._p !== null && this._now() < this._until) return this._p;
+    return this._ready(() => {
+      const r = X.ctm_get(this._h, this._now());
+      return r === -1 && this._p !== null ? this._p : this._answer(r, 0);
+    });
+  };
+
+  /** Forces a refresh (joins one in flight). */
+  P.refresh = function () {
+    return this._ready(() => this._answer(X.ctm_refresh(this._h, this._now()), 1));
+  };
+
+  /** The chat service rejected a token; with that token as `staleToken`, a rotated one costs no request. */
+  P.handleUnauthorized = function (staleToken) {
+    return this._ready(() => {
+      const now = this._now();
+      return this._answer(X.ctm_unauthorized(this._h, now, typeof staleToken === 'string' ? put(staleToken) : -1), 1);
+    });
+  };
+
+  /** Ends the session: cancels in-flight work, rejects waiting callers, calls the `logout` option. */
+  P.logout = function () {
+    return this._ready(() => {
+      const r = X.ctm_logout(this._h, this._now());
+      let err;
+      if (r === -2) {
+        out();
+        err = readError();
+      }
+      this._drive();
+      if (r === 1 && this._bus) {
+        this._marker(null);
+        this._bus.post({ type: 'logout' });
+      }
+      if (err) return Promise.reject(err);
+      const f = this._o.logout;
+      if (r !== 1 || !f) return Promise.resolve();
+      try {
+        return Promise.resolve(f()).then(noop);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    });
+  };
+
+  /** Stops everything for good. Idempotent; later calls reject with `disposed`. */
+  P.dispose = function () {
+    this._dead = true;
+    if (this._h < 0) return;
+    X.ctm_dispose(this._h);
+    this._drive();
+    this._clear();
+    this._ls = [];
+    const hooks = this._hooks;
+    this._hooks = [];
+    for (const off of hooks) off();
+    if (this._bus) this._bus.close();
+    const release = this._pres;
+    this._pres = null;
+    if (release) release();
+  };
+
+  if (typeof Symbol === 'function' && typeof Symbol.dispose === 'symbol') P[Symbol.dispose] = P.dispose;
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  P.on = function (event, listener) {
+    const e = EVENTS.indexOf(event);
+    if (e < 0) throw invalid('event', "'token', 'error', 'state', 'expired' or 'loggedOut'");
+    if (typeof listener !== 'function') throw invalid('listener', 'a function');
+    const id = ++this._lid;
+    this._ls.push({ id, e, f: listener });
+    return () => {
+      this._ls = this._ls.filter((l) => l.id !== id);
+    };
+  };
+
+  /**
+   * React Native's app state: 'background' stops the timer (no wake-ups); 'active' resumes at
+   * once (re-check, refresh with reason 'resume' if inside the margin).
+   */
+  P.setAppState = function (state) {
+    if (state !== 'active' && state !== 'background') throw invalid('appState', "'active' or 'background'");
+    this._bg = state === 'background';
+    if (this._h < 0 || this._dead) return;
+    if (this._bg) this._clear();
+    else this._in('ctm_resume');
+  };
+
+  Object.defineProperty(P, 'state', {
+    get() {
+      return this._h < 0 ? (this._dead ? 'disposed' : 'idle') : STATES[X.ctm_state(this._h)];
+    },
+    configurable: true,
+  });
+
+  /** A token-free view for diagnostics and UIs. */
+  P.snapshot = function () {
+    if (this._h < 0) {
+      return { state: this.state, expiresAt: null, refreshAt: null, generation: 0, consecutiveFailures: 0, lastError: null, offline: false };
+    }
+    X.ctm_snapshot(this._h);
+    out();
+    const nul = (v) => (v < 0 ? null : v);
+    const state = STATES[N()];
+    const expiresAt = nul(N());
+    const refreshAt = nul(N());
+    const generation = N();
+    const consecutiveFailures = N();
+    const offline = N() === 1;
+    let lastError = null;
+    if (N() === 1) {
+      const e = readError();
+      lastError = { code: e.code, message: e.message, status: e.status ?? null, retryable: e.retryable };
+    }
+    return { state, expiresAt, refreshAt, generation, consecutiveFailures, lastError, offline };
+  };
+
+  // ----- platform ---------------------------------------------------------------------------
+
+  /** Wake-up, network and cross-tab listeners (only those the platform has). */
+  P._install = function () {
+    const hook = (target, event, f) => {
+      const off = listen(target, event, f);
+      if (off) this._hooks.push(off);
+    };
+    const resume = () => this._in('ctm_resume');
+    hook(G, 'online', () => this._in('ctm_online', 1));
+    hook(G, 'offline', () => this._in('ctm_online', 0));
+    hook(G, 'focus', resume);
+    hook(G, 'pageshow', resume);
+    hook(get(G, 'document'), 'visibilitychange', () => {
+      if (visible()) resume();
+    });
+    if (this._bus) {
+      const off = this._bus.listen((m) => this._onTab(m));
+      if (off) this._hooks.push(off);
+    }
+    const locks = this._locks;
+    if (locks) {
+      // A presence lock, held while this manager lives, so starting tabs can tell whether any
+      // peer could answer them.
+      const own = this._scope + ':tab:' + Math.floor(Math.random() * 1e15);
+      try {
+        Promise.resolve(
+          locks.request(own, () => new Promise((resolve) => {
+            if (!this._dead) this._pres = resolve;
+          })),
+        ).catch(noop);
+      } catch {}
+    }
+    if (get(get(G, 'navigator'), 'onLine') === false) this._in('ctm_online', 0);
+  };
+
+  P._onTab = function (m) {
+    if (this._dead) return;
+    if (m.type === 'token') {
+      const now = this._now();
+      X.ctm_tab_token(this._h, now, put(m.entry));
+      this._drive();
+    } else if (m.type === 'hello') {
+      if (X.ctm_hello(this._h, this._now())) {
+        out();
+        this._bus.post({ type: 'token', entry: S() });
+      }
+    } else {
+      const ended = X.ctm_logout(this._h, this._now());
+      this._drive();
+      if (ended === 1) this._appLogout();
+    }
+  };
+
+  /** Calls the app's `logout` without waiting for it (another tab's logout, or undoing a late login). */
+  P._appLogout = function () {
+    const f = this._o.logout;
+    if (!f) return;
+    try {
+      Promise.resolve(f()).catch(noop);
+    } catch {}
+  };
+
+  /** The cross-tab marker: `issuedAt:expiresAt` of the newest token any tab fetched (never the token). */
+  P._marker = function (value) {
+    const ls = localStore();
+    if (!ls) return;
+    const key = this._scope + ':cycle';
+    try {
+      if (value === null) ls.removeItem(key);
+      else ls.setItem(key, value);
+    } catch {}
+  };
+
+  /** Whether another tab fetched a usable token newer than this tab's. */
+  P._peerNewer = function (now) {
+    const ls = localStore();
+    if (!ls) return false;
+    let v;
+    try {
+      v = ls.getItem(this._scope + ':cycle');
+    } catch {}
+    return typeof v === 'string' && X.ctm_peer_newer(this._h, now, put(v)) === 1;
+  };
+
+  /** Whether another live manager of this scope holds its presence lock (true without Web Locks). */
+  P._peersAlive = async function () {
+    const locks = this._locks;
+    if (!locks) return true;
+    let state;
+    try {
+      state = await call(locks, 'query');
+    } catch {
+      return true;
+    }
+    const prefix = this._scope + ':tab:';
+    let count = 0;
+    try {
+      for (const l of Array.from(get(state, 'held'))) {
+        const name = get(l, 'name');
+        if (typeof name === 'string' && name.startsWith(prefix)) count++;
+      }
+    } catch {}
+    return count > (this._pres ? 1 : 0);
+  };
+
+  P._fetch = function (op, reason, attempt) {
+    let controller;
+    try {
+      controller = new AbortController();
+    } catch {
+      X.ctm_fetch_failed(this._h, this._now(), op, 0, -1);
+      return;
+    }
+    const signal = controller.signal;
+    this._f.set(op, controller);
+    const locks = this._locks;
+    if (!locks) {
+      // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
+      this._askThenFetch(op, reason, attempt, signal);
+      return;
+    }
+    // Cross-tab: fetch only while holding the origin-wide lock. The lock is held until the
+    // fetch settles or its signal aborts (fetch timeout, logout, dispose), never longer; a
+    // retry steals the lock from a frozen holder.
+    const granted = () => {
+      if (!this._f.has(op)) return undefined;
+      const aborted = new Promise((resolve) => {
+        try {
+          signal.addEventListener('abort', resolve);
+        } catch {}
+      });
+      return Promise.race([this._askThenFetch(op, reason, attempt, signal), aborted]);
+    };
+    try {
+      // An aborted wait rejects; the core already moved on.
+      Promise.resolve(locks.request(this._scope, attempt > 1 ? { steal: true } : { signal }, granted)).catch(noop);
+    } catch {}
+  };
+
+  /**
+   * If another tab fetched a newer usable token, asks the tabs for it first: an answer arrives
+   * as a tab token and supersedes this fetch. Nobody answering costs a short wait.
+   */
+  P._askThenFetch = async function (op, reason, attempt, signal) {
+    await null;
+    if (attempt === 1 && this._bus && !this._dead) {
+      if (this._peerNewer(this._now()) && (await this._peersAlive())) {
+        this._bus.post({ type: 'hello' });
+        const wait = Math.min(Math.floor(X.ctm_fetch_timeout(this._h) / 4), PEER_WAIT_MS);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        if (!this._f.has(op)) return;
+      }
+    }
+    await this._runFetch(op, reason, attempt, signal);
+  };
+
+  /** Calls `fetchToken` (or the built-in fetch) and reports the outcome to the core. */
+  P._runFetch = async function (op, reason, attempt, signal) {
+    let ok = true;
+    let v;
+    try {
+      const f = this._o.fetchToken;
+      if (f) {
+        const previous = X.ctm_current(this._h) ? (out(), readInfo()) : null;
+        v = await f({ reason, attempt, signal, previous });
+      } else {
+        const e = this._o.endpoint;
+        let headers = e.headers;
+        if (typeof headers === 'function') headers = await headers();
+        v = await fetch(e.url, requestInit(e, headers, signal));
+      }
+    } catch (thrown) {
+      ok = false;
+      v = thrown;
+    }
+    this._f.delete(op);
+    const h = this._h;
+    const fail = (status, retryAfter) => this._in('ctm_fetch_failed', op, status, retryAfter);
+    const retryAfter = (headers) => {
+      const value = header(headers, 'retry-after');
+      return value === undefined ? -1 : X.ctm_retry_after(put(value), this._now());
+    };
+    if (!ok) {
+      // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header); else network.
+      const status = get(v, 'status');
+      if (typeof status !== 'number' || !(status >= 100 && status < 600)) return fail(0, -1);
+      const ms = get(v, 'retryAfterMs');
+      return fail(Math.floor(status), typeof ms === 'number' && ms >= 0 && ms < Infinity ? ms : retryAfter(get(v, 'headers')));
+    }
+    let date = -1;
+    if (typeof get(v, 'status') === 'number' && typeof get(v, 'json') === 'function') {
+      // A fetch Response: status, Retry-After, the Date header (clock skew) and the JSON body.
+      const s = v.status;
+      const status = s >= 65535 ? 65535 : s > 0 ? Math.floor(s) : 0;
+      const headers = get(v, 'headers');
+      if (status < 200 || status >= 300) return status === 0 ? fail(0, -1) : fail(status, retryAfter(headers));
+      const d = header(headers, 'date');
+      if (d !== undefined) date = X.ctm_http_date(put(d));
+      try {
+        v = await v.json();
+      } catch {
+        return fail(-1, -1);
+      }
+    }
+    const object = isObject(v) && !Array.isArray(v);
+    if (object) {
+      for (let i = 0; i < PATHS.length; i++) {
+        let x = v;
+        for (const key of PATHS[i]) x = isObject(x) ? get(x, key) : undefined;
+        if (x === undefined) continue;
+        if (x === null) X.ctm_field(i, 1, 0, -1);
+        else if (typeof x === 'string') X.ctm_field(i, 2, 0, put(x));
+        else if (typeof x === 'number') X.ctm_field(i, 3, x, -1);
+        else X.ctm_field(i, 4, 0, -1);
+      }
+    }
+    X.ctm_fetch_ok(h, this._now(), op, object ? 1 : 0, date);
+    this._drive();
+  };
+
+  P._login = function (op, info) {
+    const login = this._o.login;
+    if (!login) return;
+    let call;
+    let threw = false;
+    try {
+      call = login(info.token, info);
+    } catch (e) {
+      threw = true;
+      call = e;
+    }
+    (async () => {
+      let result = 0;
+      try {
+        await null;
+        if (threw) throw call;
+        await call;
+      } catch (e) {
+        // CometChat rejects a second concurrent login with LOGIN_IN_PROGRESS.
+        result = get(e, 'name') === 'LOGIN_IN_PROGRESS' || get(e, 'code') === 'LOGIN_IN_PROGRESS' ? 1 : 2;
+      }
+      this._in('ctm_login_result', op, result);
+    })();
+  };
+
+  // ----- storage ------------------------------------------------------------------------------
+
+  P._storage = function (method, value) {
+    const b = this._st;
+    if (!b) return null;
+    try {
+      const key = this._o.storageKey;
+      return Promise.resolve(value === undefined ? call(b, method, key) : call(b, method, key, value));
+    } catch {
+      this._degrade();
+      return null;
+    }
+  };
+
+  /** A storage that throws or rejects is replaced by memory, with one warning. */
+  P._degrade = function () {
+    if (!this._st) return;
+    this._st = null;
+    this._log(2, 'token storage failed; keeping tokens in memory from now on');
+  };
+
+  P._write = function (method, value) {
+    const p = this._storage(method, value);
+    if (p) p.catch(() => this._degrade());
+  };
+
+  P._load = function () {
+    const p = this._storage('getItem');
+    (async () => {
+      let entry;
+      await null;
+      if (p) {
+        try {
+          const v = await p;
+          if (typeof v === 'string') entry = v;
+        } catch {
+          this._degrade();
+        }
+      }
+      const now = this._now();
+      X.ctm_stored(this._h, now, entry === undefined ? -1 : put(entry));
+      this._drive();
+    })();
+  };
+
+  return { TokenManager, init, provide };
+}
