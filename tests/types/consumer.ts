@@ -3,6 +3,7 @@
 // reports an unused @ts-expect-error as an error), so misuse is caught by the types.
 import {
   TokenManager,
+  init,
   type FetchTokenContext,
   type TokenError,
   type TokenErrorCode,
@@ -34,6 +35,10 @@ const withCallback = new TokenManager({
   onRefreshError: (error) => { const c: TokenErrorCode = error.code; void c; },
   logger: console,
   now: () => Date.now(),
+  appState: {
+    currentState: 'active',
+    addEventListener: (_type: 'change', _listener: (state: string) => void) => ({ remove: () => undefined }),
+  },
 });
 
 const withEndpoint = new TokenManager({
@@ -76,6 +81,10 @@ async function use(m: TokenManager): Promise<void> {
   ];
   offs.forEach((off) => off());
   await m.logout();
+  m.setAppState('background');
+  m.setAppState('active');
+  await init();
+  await init(new URL('https://cdn.example/chat_token_manager.wasm'));
   m.dispose();
   m[Symbol.dispose]();
 
@@ -104,6 +113,10 @@ new TokenManager({ endpoint: '/t', fetchToken: async () => ({ token: 't' }) });
 // @ts-expect-error unknown error code
 const bad: TokenErrorCode = 'oops';
 void bad;
+// @ts-expect-error an unknown app state
+withCallback.setAppState('inactive');
+// @ts-expect-error appState needs addEventListener
+new TokenManager({ endpoint: '/t', appState: { currentState: 'active' } });
 // @ts-expect-error getToken resolves with a string
 const n: Promise<number> = withCallback.getToken();
 void n;
