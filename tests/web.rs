@@ -1,200 +1,270 @@
-//! The wasm shell driven through its Rust API, in Node and in headless Chromium
-//! (`WASM_BINDGEN_USE_BROWSER=1`). Fakes live only at the network boundary: `fetchToken`
-//! callbacks, fetch `Response` objects, and `data:` URLs for the built-in fetch.
+//! The wasm module's ABI (src/lib.rs), driven through its exported functions exactly as the
+//! JavaScript host drives them: strings through the input buffer, results read back from the
+//! out-stream. Runs in Node and in headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`).
 #![cfg(target_arch = "wasm32")]
 
-use chat_token_manager::TokenManager;
-use js_sys::{Function, Object, Promise, Reflect};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use chat_token_manager::*;
 use wasm_bindgen_test::*;
 
-/// Options from a JS object literal whose functions close over `state` (a plain object the
-/// test reads counters from).
-fn options(src: &str, state: &Object) -> JsValue {
-    Function::new_with_args("state", &["return (", src, ");"].concat()).call1(&JsValue::NULL, state).unwrap()
+const T0: f64 = 1_700_000_000_000.0;
+
+/// Writes `s` into the input buffer, as `put()` in js/host.mjs does; returns its length.
+fn put(s: &str) -> i32 {
+    let p = ctm_in(s.len() as i32) as usize as *mut u8;
+    // SAFETY: ctm_in returned a buffer of exactly s.len() bytes.
+    unsafe { core::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len()) };
+    s.len() as i32
 }
 
-fn num(o: &Object, key: &str) -> f64 {
-    Reflect::get(o, &key.into()).unwrap().as_f64().unwrap_or(0.0)
+/// The out-stream of the last call, read like `out()`/`N()`/`S()` in js/host.mjs.
+struct Out {
+    nums: Vec<f64>,
+    bytes: Vec<u8>,
+    ni: usize,
+    bi: usize,
 }
 
-fn code(err: &JsValue) -> String {
-    Reflect::get(err, &"code".into()).unwrap().as_string().unwrap_or_default()
-}
-
-async fn settle(p: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(p).await
-}
-
-fn sleep(ms: i32) -> JsFuture {
-    let f = Function::new_with_args("ms", "return new Promise(r => setTimeout(r, ms))");
-    JsFuture::from(Promise::from(f.call1(&JsValue::NULL, &ms.into()).unwrap()))
-}
-
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-#[wasm_bindgen_test]
-async fn concurrent_get_token_on_a_cold_manager_makes_one_fetch_and_one_login() {
-    let state = Object::new();
-    let m = TokenManager::new(options(
-        "{ fetchToken: async () => { state.fetches = (state.fetches || 0) + 1; await new Promise(r => setTimeout(r, 5)); \
-           return { authToken: 'tok-' + state.fetches, expiresIn: 3600 }; }, \
-           login: async () => { state.logins = (state.logins || 0) + 1; } }",
-        &state,
-    ))
-    .unwrap();
-    let calls: Vec<Promise> = (0..1000).map(|_| m.get_token()).collect();
-    let all = settle(Promise::all(&calls.into_iter().collect::<js_sys::Array>())).await.unwrap();
-    let all: js_sys::Array = all.into();
-    assert_eq!(all.length(), 1000);
-    assert!(all.iter().all(|t| t.as_string().as_deref() == Some("tok-1")));
-    assert_eq!(num(&state, "fetches"), 1.0);
-    assert_eq!(num(&state, "logins"), 1.0);
-    assert_eq!(m.state().as_string().as_deref(), Some("ready"));
-    m.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn endpoint_option_reads_a_cometchat_rest_response_with_the_built_in_fetch() {
-    let state = Object::new();
-    let body = r#"{"data":{"uid":"u1","authToken":"cc-token","createdAt":1700000000}}"#;
-    let src = ["{ endpoint: { url: 'data:application/json,", &js_sys::encode_uri_component(body).as_string().unwrap(), "', method: 'GET' } }"].concat();
-    let m = TokenManager::new(options(&src, &state)).unwrap();
-    let info = settle(m.start()).await.unwrap();
-    assert_eq!(Reflect::get(&info, &"token".into()).unwrap().as_string().as_deref(), Some("cc-token"));
-    // Opaque token, no expiry: the 24 h default.
-    let life = Reflect::get(&info, &"expiresAt".into()).unwrap().as_f64().unwrap() - Reflect::get(&info, &"issuedAt".into()).unwrap().as_f64().unwrap();
-    assert_eq!(life, 86_400_000.0);
-    assert_eq!(Reflect::get(&info, &"source".into()).unwrap().as_string().as_deref(), Some("network"));
-    m.dispose();
-}
-
-#[wasm_bindgen_test]
-fn bad_options_throw_invalid_options_naming_the_field() {
-    let state = Object::new();
-    for (src, field) in [
-        ("{}", "fetchToken"),
-        ("{ fetchToken: () => ({}), retry: { maxAttempts: 0 } }", "retry.maxAttempts"),
-        ("{ fetchToken: () => ({}), jitterRatio: 2 }", "jitterRatio"),
-        ("{ endpoint: 42 }", "endpoint"),
-        ("{ fetchToken: () => ({}), login: 'no' }", "login"),
-    ] {
-        let err = TokenManager::new(options(src, &state)).err().expect(src);
-        assert_eq!(code(&err), "invalid_options");
-        assert!(err.is_instance_of::<js_sys::Error>());
-        let message = Reflect::get(&err, &"message".into()).unwrap().as_string().unwrap();
-        assert!(message.contains(field), "{message} should name {field}");
+fn out() -> Out {
+    // SAFETY: ctm_out points at four u32s describing two live buffers.
+    unsafe {
+        let h = ctm_out() as usize as *const u32;
+        let (np, nl, bp, bl) = (*h, *h.add(1), *h.add(2), *h.add(3));
+        let nums = core::slice::from_raw_parts(np as usize as *const f64, nl as usize).to_vec();
+        let bytes = core::slice::from_raw_parts(bp as usize as *const u8, bl as usize).to_vec();
+        Out { nums, bytes, ni: 0, bi: 0 }
     }
 }
 
-#[wasm_bindgen_test]
-async fn hanging_fetch_times_out_and_its_signal_is_aborted() {
-    let state = Object::new();
-    let m = TokenManager::new(options(
-        "{ fetchTimeoutMs: 50, retry: { maxAttempts: 1 }, logger: null, \
-           fetchToken: (ctx) => { state.signal = ctx.signal; return new Promise(() => {}); } }",
-        &state,
-    ))
-    .unwrap();
-    let err = settle(m.get_token()).await.unwrap_err();
-    assert_eq!(code(&err), "timeout");
-    let signal = Reflect::get(&state, &"signal".into()).unwrap();
-    assert_eq!(Reflect::get(&signal, &"aborted".into()).unwrap().as_bool(), Some(true));
-    m.dispose();
+impl Out {
+    fn n(&mut self) -> f64 {
+        self.ni += 1;
+        self.nums[self.ni - 1]
+    }
+    fn s(&mut self) -> Option<String> {
+        let len = self.n();
+        if len < 0.0 {
+            return None;
+        }
+        let end = self.bi + len as usize;
+        let s = String::from_utf8(self.bytes[self.bi..end].to_vec()).unwrap();
+        self.bi = end;
+        Some(s)
+    }
+    /// A `TokenInfo`: (token, expiresAt, issuedAt, reason, source).
+    fn info(&mut self) -> (String, f64, f64, f64, f64) {
+        let expires = self.n();
+        let _refresh = self.n();
+        let issued = self.n();
+        let reason = self.n();
+        let source = self.n();
+        let token = self.s().unwrap();
+        let _ = (self.s(), self.s());
+        (token, expires, issued, reason, source)
+    }
+    /// An error: (code index, status, retryAfterMs, retryable, first string).
+    fn error(&mut self) -> (f64, f64, f64, bool, Option<String>) {
+        let (code, status, ra, retryable) = (self.n(), self.n(), self.n(), self.n() == 1.0);
+        let a = self.s();
+        let _ = self.s();
+        (code, status, ra, retryable, a)
+    }
+}
+
+fn machine(login: bool, persist: bool) -> i32 {
+    let h = ctm_new(-1.0, 0.0, 86_400_000.0, 10_000.0, 30_000.0, 1000.0, 60_000.0, 3.0, i32::from(login), 42.0, i32::from(persist));
+    assert!(h >= 0);
+    h
+}
+
+/// Drains the actions; returns them as (kind, out-stream).
+fn drain(h: i32) -> Vec<(i32, Out)> {
+    let mut actions = Vec::new();
+    loop {
+        let kind = ctm_poll(h);
+        if kind == 0 {
+            return actions;
+        }
+        actions.push((kind, out()));
+    }
+}
+
+fn fetch_op(actions: &mut [(i32, Out)]) -> f64 {
+    let (_, o) = actions.iter_mut().find(|(k, _)| *k == 1).expect("a fetch action");
+    o.n()
+}
+
+/// Answers fetch `op` with `{ authToken: token, expiresIn: secs }`.
+fn respond(h: i32, now: f64, op: f64, token: &str, secs: f64) {
+    ctm_field(0, 2, 0.0, put(token));
+    ctm_field(4, 3, secs, -1);
+    ctm_fetch_ok(h, now, op, 1, -1.0);
 }
 
 #[wasm_bindgen_test]
-async fn logout_during_fetch_discards_the_result_and_never_logs_in() {
-    let state = Object::new();
-    let m = TokenManager::new(options(
-        "{ fetchToken: () => new Promise(r => setTimeout(() => r({ token: 'late' }), 30)), \
-           login: () => { state.logins = (state.logins || 0) + 1; } }",
-        &state,
-    ))
-    .unwrap();
-    let pending = m.get_token();
-    settle(m.logout()).await.unwrap();
-    assert_eq!(code(&settle(pending).await.unwrap_err()), "discarded");
-    sleep(60).await.unwrap();
-    assert_eq!(num(&state, "logins"), 0.0);
-    assert_eq!(code(&settle(m.get_token()).await.unwrap_err()), "logged_out");
-    assert_eq!(m.state().as_string().as_deref(), Some("loggedOut"));
-    m.dispose();
+fn cold_get_token_fetches_once_then_settles_every_waiter_and_the_token_is_ready() {
+    let h = machine(false, false);
+    let a = ctm_get(h, T0);
+    let b = ctm_get(h, T0);
+    assert!(a >= 0.0 && b >= 0.0 && a != b, "two waiters");
+    let mut actions = drain(h);
+    assert_eq!(actions.iter().filter(|(k, _)| *k == 1).count(), 1, "one fetch for both callers");
+    let op = fetch_op(&mut actions);
+    assert_eq!(ctm_ready_until(h), -1.0, "nothing to hand out yet");
+    respond(h, T0 + 40.0, op, "tok-1", 3600.0);
+    let mut actions = drain(h);
+    let (_, token_event) = actions.iter_mut().find(|(k, _)| *k == 10).expect("a token event");
+    let (token, expires, issued, reason, source) = token_event.info();
+    assert_eq!((token.as_str(), expires, issued, reason, source), ("tok-1", T0 + 40.0 + 3_600_000.0, T0 + 40.0, 0.0, 0.0));
+    let (_, settle) = actions.iter_mut().find(|(k, _)| *k == 9).expect("a settle");
+    assert_eq!(settle.n(), 2.0);
+    assert_eq!([settle.n(), settle.n()], [a, b]);
+    assert_eq!(settle.n(), 1.0, "resolved");
+    assert_eq!(settle.info().0, "tok-1");
+    // The host's getToken cache: ready until 30 s before expiry, and the core agrees.
+    assert_eq!(ctm_ready_until(h), T0 + 40.0 + 3_570_000.0);
+    assert_eq!(ctm_get(h, T0 + 1000.0), -1.0);
+    assert!(drain(h).is_empty(), "a ready getToken has no effect");
+    assert!(ctm_deadline(h) > T0 + 3_000_000.0, "the refresh is scheduled before expiry");
+    ctm_dispose(h);
 }
 
 #[wasm_bindgen_test]
-async fn rate_limited_response_waits_for_retry_after() {
-    let state = Object::new();
-    let m = TokenManager::new(options(
-        "{ logger: null, fetchToken: () => { state.n = (state.n || 0) + 1; (state.at = state.at || []).push(Date.now()); \
-           return state.n === 1 ? new Response('', { status: 429, headers: { 'Retry-After': '1' } }) \
-                                : new Response(JSON.stringify({ token: 'after-429', expiresIn: 600 }), { status: 200 }); } }",
-        &state,
-    ))
-    .unwrap();
-    let started = now_ms();
-    let token = settle(m.get_token()).await.unwrap();
-    assert_eq!(token.as_string().as_deref(), Some("after-429"));
-    let at: js_sys::Array = Reflect::get(&state, &"at".into()).unwrap().into();
-    let gap = at.get(1).as_f64().unwrap() - at.get(0).as_f64().unwrap();
-    assert!(gap >= 1000.0, "retried after {gap} ms");
-    assert!(now_ms() - started >= 1000.0);
-    m.dispose();
+fn a_429_with_retry_after_1_is_retried_no_sooner_than_1_s_later() {
+    let h = machine(false, false);
+    ctm_start(h, T0);
+    let op = fetch_op(&mut drain(h));
+    let ra = ctm_retry_after(put("1"), T0);
+    assert_eq!(ra, 1000.0);
+    ctm_fetch_failed(h, T0, op, 429, ra);
+    assert!(drain(h).iter().all(|(k, _)| *k != 1), "no immediate retry");
+    assert!(ctm_deadline(h) >= T0 + 1000.0);
+    ctm_timeout(h, T0 + 1000.0);
+    let mut actions = drain(h);
+    let (_, fetch) = actions.iter_mut().find(|(k, _)| *k == 1).expect("the retry");
+    let (_, _, attempt) = (fetch.n(), fetch.n(), fetch.n());
+    assert_eq!(attempt, 2.0);
+    ctm_dispose(h);
 }
 
 #[wasm_bindgen_test]
-async fn login_in_progress_is_retried_until_one_login_succeeds() {
-    let state = Object::new();
-    let m = TokenManager::new(options(
-        "{ fetchToken: () => ({ authToken: 'busy', expiresIn: 600 }), \
-           login: () => { state.calls = (state.calls || 0) + 1; \
-             if (state.calls < 3) { const e = new Error('Please wait until the previous login request ends.'); e.name = 'LOGIN_IN_PROGRESS'; throw e; } \
-             state.ok = (state.ok || 0) + 1; } }",
-        &state,
-    ))
-    .unwrap();
-    assert_eq!(settle(m.get_token()).await.unwrap().as_string().as_deref(), Some("busy"));
-    assert_eq!(num(&state, "calls"), 3.0);
-    assert_eq!(num(&state, "ok"), 1.0);
-    m.dispose();
+fn permanent_http_errors_reject_with_their_code_and_status() {
+    let h = machine(false, false);
+    let w = ctm_start(h, T0);
+    let op = fetch_op(&mut drain(h));
+    ctm_fetch_failed(h, T0, op, 401, -1.0);
+    let mut actions = drain(h);
+    let (_, settle) = actions.iter_mut().find(|(k, _)| *k == 9).expect("a settle");
+    assert_eq!((settle.n(), settle.n(), settle.n()), (1.0, w, 0.0), "the waiter is rejected");
+    let (code, status, _, retryable, message) = settle.error();
+    assert_eq!((code, status, retryable), (5.0, 401.0, false), "unauthorized, 401, permanent");
+    assert!(message.unwrap().contains("401/403"));
+    ctm_dispose(h);
 }
 
 #[wasm_bindgen_test]
-async fn handle_unauthorized_with_a_rotated_token_makes_no_request() {
-    let state = Object::new();
-    let m = TokenManager::new(options(
-        "{ now: () => state.clock, fetchToken: () => { state.n = (state.n || 0) + 1; return { token: 't' + state.n, expiresIn: 3600 }; } }",
-        &state,
-    ))
-    .unwrap();
-    Reflect::set(&state, &"clock".into(), &1.7e12.into()).unwrap();
-    settle(m.start()).await.unwrap();
-    Reflect::set(&state, &"clock".into(), &(1.7e12 + 60_000.0).into()).unwrap();
-    // t1 was rejected by the chat service: one forced refresh, shared by concurrent callers.
-    let a = m.handle_unauthorized(Some("t1".into()));
-    let b = m.handle_unauthorized(Some("t1".into()));
-    let (a, b) = (settle(a).await.unwrap(), settle(b).await.unwrap());
-    assert_eq!(Reflect::get(&a, &"token".into()).unwrap().as_string().as_deref(), Some("t2"));
-    assert_eq!(Reflect::get(&b, &"reason".into()).unwrap().as_string().as_deref(), Some("unauthorized"));
-    assert_eq!(num(&state, "n"), 2.0);
-    // A late report for t1 after the rotation: served t2, no request.
-    let c = settle(m.handle_unauthorized(Some("t1".into()))).await.unwrap();
-    assert_eq!(Reflect::get(&c, &"token".into()).unwrap().as_string().as_deref(), Some("t2"));
-    assert_eq!(num(&state, "n"), 2.0);
-    m.dispose();
+fn invalid_responses_name_the_field() {
+    let h = machine(false, false);
+    let w = ctm_start(h, T0);
+    let op = fetch_op(&mut drain(h));
+    ctm_field(0, 2, 0.0, put("tok"));
+    ctm_field(4, 3, -5.0, -1);
+    ctm_fetch_ok(h, T0, op, 1, -1.0);
+    let mut actions = drain(h);
+    let (_, settle) = actions.iter_mut().find(|(k, _)| *k == 9).expect("a settle");
+    assert_eq!((settle.n(), settle.n(), settle.n()), (1.0, w, 0.0));
+    let (code, _, _, _, field) = settle.error();
+    assert_eq!((code, field.as_deref()), (6.0, Some("expiresIn")));
+    ctm_dispose(h);
 }
 
 #[wasm_bindgen_test]
-async fn dispose_rejects_waiters_and_later_calls_with_disposed() {
-    let state = Object::new();
-    let m = TokenManager::new(options("{ fetchToken: () => new Promise(() => {}) }", &state)).unwrap();
-    let pending = m.get_token();
-    m.dispose();
-    m.dispose();
-    assert_eq!(code(&settle(pending).await.unwrap_err()), "disposed");
-    assert_eq!(code(&settle(m.refresh()).await.unwrap_err()), "disposed");
-    assert_eq!(m.state().as_string().as_deref(), Some("disposed"));
+fn config_out_of_range_is_an_invalid_options_error_naming_the_field() {
+    let h = ctm_new(-1.0, 0.1, 0.0, 10_000.0, 30_000.0, 1000.0, 60_000.0, 3.0, 0, 1.0, 0);
+    assert_eq!(h, -1);
+    let (code, _, _, retryable, field) = out().error();
+    assert_eq!((code, retryable, field.as_deref()), (0.0, false, Some("defaultTtlMs")));
+}
+
+#[wasm_bindgen_test]
+fn non_ascii_tokens_round_trip_through_the_buffers() {
+    let h = machine(false, false);
+    ctm_start(h, T0);
+    let op = fetch_op(&mut drain(h));
+    respond(h, T0, op, "tök€n-😀", 3600.0);
+    let mut actions = drain(h);
+    let (_, ev) = actions.iter_mut().find(|(k, _)| *k == 10).unwrap();
+    assert_eq!(ev.info().0, "tök€n-😀");
+    // handleUnauthorized with a stale token that is not current: answered at once.
+    ctm_timeout(h, T0 + 10_000.0);
+    assert_eq!(ctm_unauthorized(h, T0 + 10_000.0, put("older")), -1.0);
+    ctm_dispose(h);
+}
+
+#[wasm_bindgen_test]
+fn logout_ends_the_session_and_later_calls_reject_logged_out() {
+    let h = machine(true, false);
+    ctm_start(h, T0);
+    let op = fetch_op(&mut drain(h));
+    respond(h, T0, op, "t", 3600.0);
+    let mut actions = drain(h);
+    let (_, login) = actions.iter_mut().find(|(k, _)| *k == 3).expect("a login");
+    let login_op = login.n();
+    assert_eq!(login.info().0, "t");
+    ctm_login_result(h, T0, login_op, 0);
+    drain(h);
+    assert_eq!(ctm_logout(h, T0), 1);
+    assert!(drain(h).iter().any(|(k, _)| *k == 14), "a loggedOut event");
+    assert_eq!(ctm_ready_until(h), -1.0);
+    assert_eq!(ctm_get(h, T0), -2.0);
+    assert_eq!(out().error().0, 11.0, "logged_out");
+    assert_eq!(ctm_logout(h, T0), 0, "a second logout ends nothing");
+    ctm_dispose(h);
+    assert_eq!(ctm_state(h), 8, "disposed");
+}
+
+#[wasm_bindgen_test]
+fn a_persisted_entry_is_used_by_the_next_manager_without_a_fetch() {
+    let h = machine(false, true);
+    ctm_start(h, T0);
+    assert_eq!(ctm_poll(h), 5, "load the stored entry first");
+    ctm_stored(h, T0, -1);
+    let op = fetch_op(&mut drain(h));
+    respond(h, T0, op, "kept", 3600.0);
+    let mut actions = drain(h);
+    let (_, persist) = actions.iter_mut().find(|(k, _)| *k == 6).expect("persist");
+    let entry = persist.s().unwrap();
+    assert!(entry.starts_with("ctm1\n"));
+    ctm_dispose(h);
+
+    let next = machine(false, true);
+    let w = ctm_start(next, T0 + 60_000.0);
+    assert_eq!(ctm_poll(next), 5);
+    ctm_stored(next, T0 + 60_000.0, put(&entry));
+    let mut actions = drain(next);
+    assert!(actions.iter().all(|(k, _)| *k != 1), "no fetch");
+    let (_, settle) = actions.iter_mut().find(|(k, _)| *k == 9).unwrap();
+    assert_eq!((settle.n(), settle.n(), settle.n()), (1.0, w, 1.0));
+    let (token, _, _, _, source) = settle.info();
+    assert_eq!((token.as_str(), source), ("kept", 1.0), "source: storage");
+    ctm_dispose(next);
+}
+
+#[wasm_bindgen_test]
+fn snapshot_and_cross_tab_helpers() {
+    let h = machine(false, false);
+    ctm_snapshot(h);
+    let mut s = out();
+    assert_eq!([s.n(), s.n(), s.n(), s.n(), s.n(), s.n(), s.n()], [0.0, -1.0, -1.0, 0.0, 0.0, 0.0, 0.0], "idle, nothing known");
+    ctm_online(h, T0, 0);
+    ctm_snapshot(h);
+    let mut s = out();
+    let offline = [s.n(), s.n(), s.n(), s.n(), s.n(), s.n()][5];
+    assert_eq!(offline, 1.0);
+    // A marker of a newer, usable token from another tab.
+    assert_eq!(ctm_peer_newer(h, T0, put("1700000000000:1700003600000")), 1);
+    assert_eq!(ctm_peer_newer(h, T0 + 3_600_000.0, put("1700000000000:1700003600000")), 0, "expired");
+    assert_eq!(ctm_peer_newer(h, T0, put("garbage")), 0);
+    assert_eq!(ctm_http_date(put("Sun, 06 Nov 1994 08:49:37 GMT")), 784_111_777_000.0);
+    assert_eq!(ctm_http_date(put("yesterday")), -1.0);
+    ctm_dispose(h);
 }

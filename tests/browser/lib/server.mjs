@@ -1,5 +1,5 @@
 // A static file server on 127.0.0.1 for the browser tests: serves the repository (the built
-// browser package under /target/pkg-web/, test files, shims) plus dynamic routes.
+// browser package under /pkg/, test files, shims) plus dynamic routes.
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';

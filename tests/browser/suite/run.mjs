@@ -1,11 +1,11 @@
 // Runs the JavaScript test files tests/js/*.test.mjs, unmodified, in headless Chromium against the
-// browser build of the package (target/pkg-web/web.mjs).
+// browser entry of the package (pkg/index.mjs).
 //
 //   node tests/browser/suite/run.mjs [name-filter …]
 //
 // Each file gets a fresh browser context and page whose import map redirects the test files'
 // imports: node:test / node:assert/strict / node:timers/promises / node:perf_hooks → small shims
-// (./shims/), `chat-token-manager` → /target/pkg-web/web.mjs, and the Node token server
+// (./shims/), `chat-token-manager` → /pkg/index.mjs, and the Node token server
 // (tests/js/helpers/token-server.mjs) → ./token-server.mjs, which answers `fetch` in the page.
 // Prints one line per test and ends with `ℹ pass N` / `ℹ fail M` (parsed by scripts/test.sh);
 // exits 1 on any failure or if no test ran. Env: SUITE_TIMEOUT_MS (whole run, default 300000),
@@ -31,7 +31,7 @@ const IMPORT_MAP = {
     'node:assert': '/tests/browser/suite/shims/node-assert.mjs',
     'node:timers/promises': '/tests/browser/suite/shims/node-timers-promises.mjs',
     'node:perf_hooks': '/tests/browser/suite/shims/node-perf-hooks.mjs',
-    'chat-token-manager': '/target/pkg-web/web.mjs',
+    'chat-token-manager': '/pkg/index.mjs',
     '/tests/js/helpers/token-server.mjs': '/tests/browser/suite/token-server.mjs',
   },
 };
