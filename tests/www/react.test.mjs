@@ -5,7 +5,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
@@ -84,19 +83,6 @@ window.t = {
 window.ready = true;
 `;
 
-/** The real package when pkg/ has the new layout; until then js/react.mjs + the old web build. */
-function packageResolution() {
-  if (existsSync(new URL('pkg/index.mjs', ROOT)) && existsSync(new URL('pkg/react.mjs', ROOT))) return [];
-  return [{
-    name: 'pre-pkg-layout',
-    setup(build) {
-      build.onResolve({ filter: /^chat-token-manager(\/react)?$/ }, (args) => ({
-        path: new URL(args.path.endsWith('/react') ? 'js/react.mjs' : 'target/pkg-web/web.mjs', ROOT).pathname,
-      }));
-    },
-  }];
-}
-
 let browser;
 let server;
 const api = { requests: [] };
@@ -104,23 +90,22 @@ const api = { requests: [] };
 before(async () => {
   await mkdir(OUT, { recursive: true });
   await esbuild.build({
-    stdin: { contents: PAGE, loader: 'jsx', resolveDir: new URL('tests/www/', ROOT).pathname, sourcefile: 'page.jsx' },
+    stdin: { contents: PAGE, loader: 'jsx', resolveDir: new URL('www/', ROOT).pathname, sourcefile: 'page.jsx' },
     bundle: true,
     format: 'esm',
     target: 'es2022',
     jsx: 'automatic',
     outfile: new URL('app.js', OUT).pathname,
-    // React lives in www/node_modules; the package (a symlink to pkg/) resolves it from there.
+    // The built package (www/node_modules/chat-token-manager → pkg/); React lives in
+    // www/node_modules, which pkg/react.mjs does not see from its real path.
     nodePaths: [new URL('www/node_modules', ROOT).pathname],
     conditions: ['browser'],
     define: { 'process.env.NODE_ENV': '"development"' },
-    plugins: packageResolution(),
     logLevel: 'error',
   });
   // The wasm is loaded relative to the bundle (new URL(..., import.meta.url)).
-  for (const dir of ['pkg/', 'target/pkg-web/']) {
-    const files = await readdir(new URL(dir, ROOT)).catch(() => []);
-    for (const f of files.filter((f) => f.endsWith('.wasm'))) await copyFile(new URL(dir + f, ROOT), new URL(f, OUT));
+  for (const f of (await readdir(new URL('pkg/', ROOT))).filter((f) => f.endsWith('.wasm'))) {
+    await copyFile(new URL(`pkg/${f}`, ROOT), new URL(f, OUT));
   }
   server = await startStaticServer({
     routes: {
