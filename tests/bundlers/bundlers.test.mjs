@@ -51,7 +51,7 @@ async function expectPageReady(url, tokens) {
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console.error: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console.error: ${m.text()} (${m.location().url})`); });
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   try {
     await page.goto(`${url}${url.includes('?') ? '&' : '?'}endpoint=${encodeURIComponent(tokens.endpoint)}`);
