@@ -76,13 +76,16 @@ const asmFile = join(TMP, 'asm.mjs');
 writeFileSync(asmFile, js);
 
 // ---- 3. bundle with the host ---------------------------------------------------------------
-// The host takes any object shaped like `instance.exports`; here that object comes from
-// asmFunc, synchronously, so the manager is ready at require time as in Node's CommonJS entry.
+// The host (createHost) takes any object shaped like `instance.exports`; here it comes from
+// asmFunc, synchronously (provide), so the manager is ready at require time, as in Node's
+// CommonJS entry; init() is there for parity and resolves at once.
 const entry = join(TMP, 'entry.mjs');
 writeFileSync(entry, `import { asmFunc } from './asm.mjs';
-import * as host from ${JSON.stringify(HOST)};
-export * from ${JSON.stringify(HOST)};
-host.setExports(asmFunc({}));
+import { createHost } from ${JSON.stringify(HOST)};
+const host = createHost(() => asmFunc({}));
+host.provide(asmFunc({}));
+export const TokenManager = host.TokenManager;
+export const init = host.init;
 `);
 const esbuild = require('esbuild');
 const bundled = esbuild.buildSync({
@@ -128,7 +131,7 @@ const probe = { exports: {} };
 new Function('module', 'exports', min)(probe, probe.exports);
 const names = Object.keys(probe.exports);
 if (!names.includes('TokenManager')) die(`the built entry exports no TokenManager (exports: ${names.join(', ')})`);
-const banner = '/* chat-token-manager — React Native (Hermes) build: the Rust core via wasm2js, no WebAssembly needed. */\n';
+const banner = '/* chat-token-manager — React Native (Hermes) build: the Rust core translated to JavaScript by wasm2js. */\n';
 writeFileSync(OUT, `${banner}${min}0&&(module.exports={${names.join(",")}});\n`);
 
 const bytes = readFileSync(OUT);
