@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The Hermes layer (React Native's JavaScript engine, no WebAssembly): runs the SDK's scenarios
-# under the real `hermes` binary against pkg/index.native.js (tests/hermes/run.mjs).
+# The React Native layer: pkg/index.native.js (the core through wasm2js, no WebAssembly)
+#   1. the SDK's scenarios under the real `hermes` binary (tests/hermes/run.mjs);
+#   2. the whole JS suite (tests/js/) in Node with `chat-token-manager` resolved to that same
+#      file, so the translated core meets every expectation the WebAssembly one does.
 # Installs the Hermes CLI from tests/hermes/package-lock.json when missing or when the lock
 # changed, and (re)builds pkg/index.native.js when it is missing or older than its inputs.
 set -euo pipefail
@@ -24,4 +26,7 @@ else
 fi
 if [ "$stale" = 1 ]; then node scripts/build-native.mjs; fi
 
-exec node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/hermes/run.mjs
+echo "=== hermes: scenarios under the Hermes binary (tests/hermes/run.mjs)"
+node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/hermes/run.mjs
+echo "=== hermes: tests/js/ against pkg/index.native.js (wasm2js) in Node"
+node --import ./tests/hermes/node-suite/register.mjs --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
