@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,12 +80,15 @@ writeFileSync(asmFile, js);
 // asmFunc, synchronously (provide), so the manager is ready at require time, as in Node's
 // CommonJS entry; init() is there for parity and resolves at once.
 const entry = join(TMP, 'entry.mjs');
+// The entry exports what createHost returns (the other entries' public API), less `provide`.
+const { createHost } = await import(pathToFileURL(HOST).href);
+const api = Object.keys(createHost(() => null)).filter((k) => k !== 'provide');
 writeFileSync(entry, `import { asmFunc } from './asm.mjs';
 import { createHost } from ${JSON.stringify(HOST)};
-const host = createHost(() => asmFunc({}));
-host.provide(asmFunc({}));
-export const TokenManager = host.TokenManager;
-export const init = host.init;
+const wasm = asmFunc({});
+const host = createHost(() => wasm);
+host.provide(wasm);
+${api.map((k) => `export const ${k} = host.${k};`).join('\n')}
 `);
 const esbuild = require('esbuild');
 const bundled = esbuild.buildSync({
