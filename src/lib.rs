@@ -22,7 +22,16 @@
 //! for (let kind; (kind = exports.ctm_poll(h)); ) act(kind, readOut());
 //! ```
 #![deny(missing_docs)]
+// The shipped module links no std: no panic hook, no formatting machinery, no dlmalloc. The
+// `std` feature (enabled for this crate's own tests through its dev-dependency on itself)
+// links std instead, for wasm-bindgen-test.
+#![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+mod alloc_free_list;
+
+use alloc::vec::Vec;
 use chat_token_core::{
     parse::{parse_http_date, parse_retry_after, Fields, Value, MAX_TIME_MS},
     schedule, stored, Action, Config, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
@@ -581,4 +590,12 @@ pub extern "C" fn ctm_http_date(len: i32) -> f64 {
 #[no_mangle]
 pub extern "C" fn ctm_retry_after(len: i32, now: f64) -> f64 {
     input(len).and_then(|v| parse_retry_after(v, time(now))).map_or(-1.0, |t| t as f64)
+}
+
+/// A panic aborts the instance (`unreachable`): no message, so no formatting code is linked.
+/// The host turns the trap into an error; the core's parsers and machine do not panic.
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
 }

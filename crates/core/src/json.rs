@@ -151,8 +151,8 @@ mod tests {
     #[test]
     fn deep_nesting_does_not_overflow() {
         let mut json = b"{\"a\":".to_vec();
-        json.extend(std::iter::repeat(b'[').take(1_000_000));
-        json.extend(std::iter::repeat(b']').take(1_000_000));
+        json.extend(core::iter::repeat(b'[').take(1_000_000));
+        json.extend(core::iter::repeat(b']').take(1_000_000));
         json.extend(b",\"exp\":3}");
         assert_eq!(top_level_field(&json, b"exp"), Ok(Some(&b"3"[..])));
     }

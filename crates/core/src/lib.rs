@@ -41,6 +41,12 @@
 //! assert!(at <= now + 40 + 3_300_000 && at >= now + 40 + 3_270_000);
 //! ```
 #![deny(missing_docs)]
+// no_std (with alloc): a wasm build of the core links no std panic or formatting machinery.
+#![no_std]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
 
 mod error;
 mod json;

@@ -1,6 +1,8 @@
 //! The token manager's state machine: inputs in, actions out.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use alloc::string::String;
 
 use crate::error::{ErrorKind, TokenError};
 use crate::parse::{parse_token_response_dated, Fields};

@@ -2,6 +2,9 @@
 //!
 //! None of them panics or allocates more than its input; all are fuzzed.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::{Millis, TokenError};
 
 /// Largest time the SDK accepts, in epoch milliseconds (JavaScript's `Number.MAX_SAFE_INTEGER`).
@@ -233,7 +236,7 @@ pub fn parse_number(s: &str) -> Option<f64> {
         if i == start {
             return None;
         }
-        value *= 10f64.powi(if exp_neg { -exp } else { exp });
+        value *= powi(10.0, if exp_neg { -exp } else { exp });
     }
     if i != b.len() || !value.is_finite() {
         return None;
@@ -290,10 +293,96 @@ pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Parses an HTTP-date (the `Date` header) into epoch milliseconds.
+/// `a` to the power `b`, by the same square-and-multiply steps as compiler-rt's `__powidf2`
+/// (what `f64::powi` lowers to), so results are bit-identical to it; `powi` itself is not in
+/// `core`.
+fn powi(mut a: f64, b: i32) -> f64 {
+    let mut n = b.unsigned_abs();
+    let mut r = 1.0;
+    loop {
+        if n & 1 != 0 {
+            r *= a;
+        }
+        n >>= 1;
+        if n == 0 {
+            break;
+        }
+        a *= a;
+    }
+    if b < 0 {
+        1.0 / r
+    } else {
+        r
+    }
+}
+
+const MONTHS: [&[u8; 3]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+const DAYS: [&[u8]; 7] = [b"Monday", b"Tuesday", b"Wednesday", b"Thursday", b"Friday", b"Saturday", b"Sunday"];
+
+/// Two (or, with `n == 4`, four) ASCII digits.
+fn digits(s: &[u8], n: usize) -> Option<u64> {
+    let d = s.get(..n)?;
+    d.iter().try_fold(0u64, |acc, &c| {
+        let v = c.wrapping_sub(b'0');
+        (v < 10).then_some(acc * 10 + u64::from(v))
+    })
+}
+
+fn month(s: &[u8]) -> Option<u64> {
+    MONTHS.iter().position(|m| &s[..] == &m[..]).map(|i| i as u64 + 1)
+}
+
+/// The weekday (1 = Monday … 7 = Sunday) whose name starts `s`, full or abbreviated to 3 letters.
+fn weekday(s: &[u8], full: bool) -> Option<(u64, usize)> {
+    DAYS.iter().enumerate().find_map(|(i, d)| {
+        let name = if full { d } else { &d[..3] };
+        s.starts_with(name).then_some((i as u64 + 1, name.len()))
+    })
+}
+
+/// Parses an HTTP-date (the `Date` header) into epoch milliseconds: IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) or asctime
+/// (`Sun Nov  6 08:49:37 1994`), with a weekday that matches the date and years 1970–9999.
+/// Accepts exactly what the `httpdate` crate accepts (a test compares the two).
 pub fn parse_http_date(value: &str) -> Option<Millis> {
-    let at = httpdate::parse_http_date(value.trim()).ok()?;
-    Millis::try_from(at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis()).ok()
+    let s = value.trim();
+    if !s.is_ascii() {
+        return None;
+    }
+    let s = s.as_bytes();
+    // (wday, day, month, year, hh:mm:ss offset)
+    let (wday, day, mon, year, t) = if s.len() == 29 && &s[25..] == b" GMT" && s[3] == b',' && s[4] == b' ' && s[7] == b' ' && s[11] == b' ' && s[16] == b' ' {
+        (weekday(&s[..3], false)?.0, digits(&s[5..], 2)?, month(&s[8..11])?, digits(&s[12..], 4)?, &s[17..25])
+    } else if s.len() == 24 && s[3] == b' ' && s[7] == b' ' && s[10] == b' ' && s[19] == b' ' {
+        let day = if s[8] == b' ' { digits(&s[9..], 1)? } else { digits(&s[8..], 2)? };
+        (weekday(&s[..3], false)?.0, day, month(&s[4..7])?, digits(&s[20..], 4)?, &s[11..19])
+    } else {
+        let (wday, len) = weekday(s, true)?;
+        let r = s.get(len..)?;
+        if r.len() != 24 || &r[..2] != b", " || r[4] != b'-' || r[8] != b'-' || &r[20..] != b" GMT" {
+            return None;
+        }
+        let yy = digits(&r[9..], 2)?;
+        (wday, digits(&r[2..], 2)?, month(&r[5..8])?, yy + if yy < 70 { 2000 } else { 1900 }, &r[12..20])
+    };
+    if t[2] != b':' || t[5] != b':' {
+        return None;
+    }
+    let (hour, min, sec) = (digits(t, 2)?, digits(&t[3..], 2)?, digits(&t[6..], 2)?);
+    let leap = |y: u64| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [31, if leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if sec >= 60 || min >= 60 || hour >= 24 || day == 0 || day > month_days[mon as usize - 1] || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    let days = (1970..year).map(|y| if leap(y) { 366 } else { 365 }).sum::<u64>()
+        + month_days[..mon as usize - 1].iter().sum::<u64>()
+        + day
+        - 1;
+    // 1970-01-01 was a Thursday (4).
+    if (days + 3) % 7 + 1 != wday {
+        return None;
+    }
+    Some((days * 86_400 + hour * 3600 + min * 60 + sec) * 1000)
 }
 
 /// Parses a `Retry-After` header value received at `now` into a delay in milliseconds.

@@ -10,6 +10,8 @@
 //! <wsToken or empty>
 //! ```
 
+use alloc::string::{String, ToString};
+
 use crate::{Millis, TokenInfo};
 
 const MAGIC: &str = "ctm1";
@@ -41,12 +43,28 @@ pub fn format(info: &TokenInfo) -> Option<String> {
         return None;
     }
     let mut out = String::with_capacity(64 + parts.iter().map(|p| p.len()).sum::<usize>());
-    for line in [MAGIC, &info.issued_at.to_string(), &info.expires_at.to_string(), parts[0], parts[1], parts[2]] {
+    let mut issued = [0u8; 20];
+    let mut expires = [0u8; 20];
+    for line in [MAGIC, decimal(info.issued_at, &mut issued), decimal(info.expires_at, &mut expires), parts[0], parts[1], parts[2]] {
         out.push_str(line);
         out.push('\n');
     }
     out.pop();
     Some(out)
+}
+
+/// `n` in decimal, written into `buf` (no formatting machinery: the wasm build has none).
+fn decimal(mut n: Millis, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    core::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 /// Reads an entry; `None` for anything that is not a well-formed, self-consistent one.
