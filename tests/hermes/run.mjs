@@ -116,3 +116,13 @@ test('hermes bytecode (hermesc -O, as in a release build): every scenario passes
     assert.ok(result.ok, `${file}: ${result.message}${detail}`);
   }
 });
+
+test('hermes without the microtask queue (promise jobs on setImmediate, as older React Native): every scenario passes', { skip: ENGINE === 'node' }, async () => {
+  for (const file of files) {
+    const out = await run(HERMES, [scenarioScript(file)]);
+    const result = resultOf(out);
+    const detail = `\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`;
+    assert.ok(result, `${file}: no result line (exit ${out.code})${detail}`);
+    assert.ok(result.ok, `${file}: ${result.message}${detail}`);
+  }
+});
