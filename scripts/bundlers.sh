@@ -42,7 +42,7 @@ t1=$(secs)
 lock_hash=$(sha256sum "$APPS/package-lock.json" | cut -d' ' -f1)
 stamp="$APPS/node_modules/.bundlers-lock-sha256"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
-  say "installing the apps' tools (npm ci in $APPS)"
+  say "installing the apps' tools from $APPS/package-lock.json"
   rm -rf "$APPS/node_modules"
   (cd "$APPS" && npm install --no-save --no-audit --no-fund --loglevel=error)
   echo "$lock_hash" > "$stamp"

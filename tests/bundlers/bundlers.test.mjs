@@ -130,6 +130,18 @@ test('Jest test file (CommonJS, node environment, no config)', async () => {
   }
 });
 
+test('Jest component test (jsdom environment, React hook in StrictMode)', async () => {
+  const tokens = await startTokenServer();
+  try {
+    const result = await run(join(BIN, 'jest'), ['--ci', '--rootDir', join(APPS, 'jest-jsdom')], { cwd: join(APPS, 'jest-jsdom'), env: { TOKEN_ENDPOINT: tokens.endpoint } });
+    assertRan(result, 'jest (jsdom)');
+    assert.match(result.stderr, /Tests:\s+1 passed, 1 total/);
+    assert.equal(tokens.requests.length, 1, 'exactly one token request (StrictMode mounts twice)');
+  } finally {
+    await tokens.close();
+  }
+});
+
 test('Vite dev server (React, chat-token-manager/react in StrictMode)', async () => {
   const root = join(APPS, 'vite');
   // A first start, as a user who just installed the package: no pre-bundled deps from earlier runs.
@@ -184,16 +196,18 @@ test('webpack 5 build (no config)', async () => {
   }
 });
 
-test('Next.js client component (next build + next start, chat-token-manager/react)', async () => {
+async function nextApp(buildArgs) {
   const root = join(APPS, 'next');
-  const build = await run(join(BIN, 'next'), ['build'], { cwd: root, timeoutMs: 280_000 });
-  assertRan(build, 'next build');
+  const build = await run(join(BIN, 'next'), ['build', ...buildArgs], { cwd: root, timeoutMs: 280_000 });
+  assertRan(build, `next build ${buildArgs.join(' ')}`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   const server = await serve(join(BIN, 'next'), ['start', '--port', String(port), '--hostname', '127.0.0.1'], { cwd: root, url });
   const tokens = await startTokenServer();
   try {
     await expectPageReady(url, tokens);
+    // The server render must not fail either (Next falls back to client rendering and logs it).
+    assert.doesNotMatch(server.output(), /⨯|Error:/, `next start logged an error:\n${server.output()}`);
   } catch (e) {
     e.message += `\nnext start output:\n${server.output()}`;
     throw e;
@@ -201,6 +215,14 @@ test('Next.js client component (next build + next start, chat-token-manager/reac
     await tokens.close();
     await server.stop();
   }
+}
+
+test('Next.js client component (next build with Turbopack, the default; next start)', async () => {
+  await nextApp([]);
+});
+
+test('Next.js client component (next build --webpack; next start)', async () => {
+  await nextApp(['--webpack']);
 });
 
 /** Runs tsc with a tsconfig under apps/types; resolves its result. */
