@@ -251,14 +251,6 @@ pub extern "C" fn ctm_new(
     }
 }
 
-/// Frees a machine (after `ctm_dispose`); its handle is not reused.
-#[no_mangle]
-pub extern "C" fn ctm_free(h: i32) {
-    if let Some(slot) = g().machines.get_mut(h as usize) {
-        *slot = None;
-    }
-}
-
 /// `-1`: ready (the current token is valid); `-2`: rejected (error written out); else the
 /// waiter id to settle later.
 fn request(r: Result<Request, TokenError>) -> f64 {

@@ -316,23 +316,24 @@ fn powi(mut a: f64, b: i32) -> f64 {
     }
 }
 
-const MONTHS: [&[u8; 3]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
 const DAYS: [&[u8]; 7] = [b"Monday", b"Tuesday", b"Wednesday", b"Thursday", b"Friday", b"Saturday", b"Sunday"];
 
-/// Two (or, with `n == 4`, four) ASCII digits.
+/// `n` ASCII digits at the start of `s`.
 fn digits(s: &[u8], n: usize) -> Option<u64> {
-    let d = s.get(..n)?;
-    d.iter().try_fold(0u64, |acc, &c| {
+    s.get(..n)?.iter().try_fold(0u64, |acc, &c| {
         let v = c.wrapping_sub(b'0');
         (v < 10).then_some(acc * 10 + u64::from(v))
     })
 }
 
+/// The month (1–12) named by the 3 bytes `s`.
 fn month(s: &[u8]) -> Option<u64> {
-    MONTHS.iter().position(|m| &s[..] == &m[..]).map(|i| i as u64 + 1)
+    MONTHS.chunks(3).position(|m| m == s).map(|i| i as u64 + 1)
 }
 
-/// The weekday (1 = Monday … 7 = Sunday) whose name starts `s`, full or abbreviated to 3 letters.
+/// The weekday (1 = Monday … 7 = Sunday) whose name starts `s`, full or abbreviated to 3
+/// letters, and the name's length.
 fn weekday(s: &[u8], full: bool) -> Option<(u64, usize)> {
     DAYS.iter().enumerate().find_map(|(i, d)| {
         let name = if full { d } else { &d[..3] };
@@ -343,22 +344,22 @@ fn weekday(s: &[u8], full: bool) -> Option<(u64, usize)> {
 /// Parses an HTTP-date (the `Date` header) into epoch milliseconds: IMF-fixdate
 /// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) or asctime
 /// (`Sun Nov  6 08:49:37 1994`), with a weekday that matches the date and years 1970–9999.
-/// Accepts exactly what the `httpdate` crate accepts (a test compares the two).
+/// Accepts exactly what the `httpdate` crate accepts (tests/http_date.rs compares the two).
 pub fn parse_http_date(value: &str) -> Option<Millis> {
     let s = value.trim();
     if !s.is_ascii() {
         return None;
     }
     let s = s.as_bytes();
-    // (wday, day, month, year, hh:mm:ss offset)
-    let (wday, day, mon, year, t) = if s.len() == 29 && &s[25..] == b" GMT" && s[3] == b',' && s[4] == b' ' && s[7] == b' ' && s[11] == b' ' && s[16] == b' ' {
+    // (weekday, day, month, year, "hh:mm:ss")
+    let (wday, day, mon, year, t) = if s.len() == 29 && &s[25..] == b" GMT" && &s[3..5] == b", " && s[7] == b' ' && s[11] == b' ' && s[16] == b' ' {
         (weekday(&s[..3], false)?.0, digits(&s[5..], 2)?, month(&s[8..11])?, digits(&s[12..], 4)?, &s[17..25])
     } else if s.len() == 24 && s[3] == b' ' && s[7] == b' ' && s[10] == b' ' && s[19] == b' ' {
         let day = if s[8] == b' ' { digits(&s[9..], 1)? } else { digits(&s[8..], 2)? };
         (weekday(&s[..3], false)?.0, day, month(&s[4..7])?, digits(&s[20..], 4)?, &s[11..19])
     } else {
         let (wday, len) = weekday(s, true)?;
-        let r = s.get(len..)?;
+        let r = &s[len..];
         if r.len() != 24 || &r[..2] != b", " || r[4] != b'-' || r[8] != b'-' || &r[20..] != b" GMT" {
             return None;
         }
@@ -369,15 +370,14 @@ pub fn parse_http_date(value: &str) -> Option<Millis> {
         return None;
     }
     let (hour, min, sec) = (digits(t, 2)?, digits(&t[3..], 2)?, digits(&t[6..], 2)?);
-    let leap = |y: u64| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let month_days = [31, if leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if sec >= 60 || min >= 60 || hour >= 24 || day == 0 || day > month_days[mon as usize - 1] || !(1970..=9999).contains(&year) {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = 28 + ((0x3bbeecc_u32 >> (mon * 2)) & 3) as u64 + u64::from(leap && mon == 2);
+    if sec >= 60 || min >= 60 || hour >= 24 || day == 0 || day > month_days || !(1970..=9999).contains(&year) {
         return None;
     }
-    let days = (1970..year).map(|y| if leap(y) { 366 } else { 365 }).sum::<u64>()
-        + month_days[..mon as usize - 1].iter().sum::<u64>()
-        + day
-        - 1;
+    // Days since 1970-01-01 (days-from-civil, with March as the first month).
+    let (y, m) = if mon <= 2 { (year - 1, mon + 9) } else { (year, mon - 3) };
+    let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + day - 1 - 719_468;
     // 1970-01-01 was a Thursday (4).
     if (days + 3) % 7 + 1 != wday {
         return None;
