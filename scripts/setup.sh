@@ -34,8 +34,10 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERS
   say "installing wasm-pack $WASM_PACK_VERSION (a few minutes)"
   cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --force
 fi
-# Node tools: binaryen (wasm-opt, newer than Debian's, which breaks the externref table) and typescript.
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# wasm-bindgen-cli and wasm-pack run the wasm-bindgen tests (tests/web.rs); the shipped module
+# uses neither. Node tools: binaryen (wasm-opt), esbuild (bundles and minifies the JS host),
+# typescript, playwright-core.
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing node tools (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
@@ -44,4 +46,4 @@ if [ -n "$apt_pid" ]; then
   if ! wait "$apt_pid"; then cat "$apt_log" >&2; say "apt-get failed"; exit 1; fi
 fi
 rm -f "$apt_log"
-say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(node_modules/.bin/wasm-opt --version), $(chromium --version 2>/dev/null | head -1)"
+say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(node_modules/.bin/wasm-opt --version), esbuild $(node_modules/.bin/esbuild --version), $(chromium --version 2>/dev/null | head -1)"
