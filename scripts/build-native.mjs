@@ -122,6 +122,9 @@ if (diags.length) die(`ES5 lowering: ${diags.map((d) => ts.flattenDiagnosticMess
 writeFileSync(join(TMP, 'es5.cjs'), es5.outputText);
 
 // ---- 5. minify ------------------------------------------------------------------------------
+// Target es5 also guards step 4: esbuild cannot lower let/const or classes, so it fails if any
+// are left (Hermes 0.12 parses let/const but scopes them like var: a closure in a loop would
+// see the last value).
 const min = esbuild.transformSync(es5.outputText, {
   minify: true,
   target: 'es5',

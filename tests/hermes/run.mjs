@@ -14,6 +14,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -84,6 +85,12 @@ test('the React Native entry pkg/index.native.js is built, self-contained and fr
   assert.doesNotMatch(src, /WebAssembly/, 'mentions WebAssembly');
   assert.doesNotMatch(src, /\brequire\s*\(/, 'requires another module');
   assert.doesNotMatch(src, /\bimport\s*[({*]|\bimport\.meta\b|^\s*export\s/m, 'uses ES module syntax');
+});
+
+test('the React Native entry is ES5: no let/const (Hermes 0.12 scopes them like var), no classes', async () => {
+  // esbuild cannot lower let/const or classes to ES5, so it throws if the file has any.
+  const { transformSync } = createRequire(join(ROOT, 'package.json'))('esbuild');
+  assert.doesNotThrow(() => transformSync(readFileSync(PKG_NATIVE, 'utf8'), { target: 'es5', logLevel: 'silent' }));
 });
 
 test('the React Native entry compiles to Hermes bytecode (hermesc, as a release build does)', { skip: ENGINE === 'node' }, async () => {
