@@ -49,8 +49,11 @@ function run(cmd, args, timeoutMs = 60000) {
 
 function scenarioScript(file) {
   const name = file.replace(/\.js$/, '');
-  const prelude = ENGINE === 'node' ? 'globalThis.print = (s) => process.stdout.write(s + "\\n");\n' : '';
-  const script = prelude + shim + '\n' + packageSource() + '\n' + readFileSync(join(HERE, 'scenarios', file), 'utf8');
+  const body = readFileSync(join(HERE, 'scenarios', file), 'utf8');
+  let prelude = ENGINE === 'node' ? 'globalThis.print = (s) => process.stdout.write(s + "\\n");\n' : '';
+  // A scenario with this line runs with React Native's globals set before the package loads.
+  if (body.includes('// hermes-test: react-native-globals')) prelude += 'globalThis.__RN_GLOBALS__ = true;\n';
+  const script = prelude + shim + '\n' + packageSource() + '\n' + body;
   const path = join(OUT, `${name}${ENGINE === 'node' ? '.cjs' : '.js'}`);
   writeFileSync(path, script);
   return path;

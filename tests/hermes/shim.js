@@ -14,6 +14,16 @@ var __hermesTest = (function (global) {
   var realSetTimeout = setTimeout;
   var print = global.print;
 
+  // ---- React Native's own globals, for scenarios that ask for them (see run.mjs) ------------
+  // React Native's InitializeCore sets window and self to the global object and a navigator
+  // without onLine; there is still no document, localStorage, BroadcastChannel or locks.
+  if (global.__RN_GLOBALS__) {
+    global.window = global;
+    global.self = global;
+    global.navigator = { product: 'ReactNative' };
+    global.process = { env: { NODE_ENV: 'production' } };
+  }
+
   // ---- virtual clock -----------------------------------------------------------------------
   var clock = {
     now: Date.UTC(2026, 10, 21, 12, 0, 0),
