@@ -4,8 +4,9 @@
 #      build + test overall; CARGO_TARGET_DIR=target/ffi so the wasm builds keep their lock)
 #   2. generates the Python bindings in library mode into target/ffi/bindings/
 #   3. runs the crate's doc test and tests/ffi/test_bridge.py (Python 3 stdlib unittest)
-#   4. unless FFI_UBRN=0: generates the React Native TypeScript +
-#      C++ with uniffi-bindgen-react-native and type-checks the TypeScript with the repo's tsc
+#   4. unless FFI_UBRN=0: generates the React Native (JSI) TypeScript + C++ with
+#      uniffi-bindgen-react-native and type-checks the TypeScript with the repo's tsc, then
+#      runs the same generated API (its N-API flavour) in Node: tests/ffi/ts_bindings.test.mjs
 #      (the ubrn CLI is Rust: ~8 min to build once on a fresh machine, then cached)
 # Ends with one line `test result: ok. N passed; 0 failed` (what scripts/test.sh counts).
 # Idempotent and incremental: cargo rebuilds only what changed.
@@ -57,9 +58,18 @@ else
 fi
 
 if [ "${FFI_UBRN:-1}" != 0 ]; then
-  echo "=== ffi: uniffi-bindgen-react-native: generate TypeScript + C++, tsc --noEmit"
+  echo "=== ffi: uniffi-bindgen-react-native: generate TypeScript + C++, tsc --strict"
   if bash crates/ffi/react-native/check.sh "$lib"; then
     passed=$((passed + 1)); echo "react-native bindings: type-check ok"
+    echo "=== ffi: node --test tests/ffi/ts_bindings.test.mjs (the generated TypeScript API, N-API flavour)"
+    node --test --test-reporter=spec --test-timeout=60000 tests/ffi/ts_bindings.test.mjs >"$log" 2>&1 || true
+    # Node's own summary lines are left out: this script prints the one total below.
+    grep -v '^ℹ ' "$log" || true
+    p=$(awk '/^ℹ pass [0-9]+/{print $3}' "$log" | tail -1)
+    f=$(awk '/^ℹ fail [0-9]+/{print $3}' "$log" | tail -1)
+    echo "typescript bindings: ${p:-0} passed; ${f:-?} failed"
+    passed=$((passed + ${p:-0}))
+    if [ "${f:-1}" != 0 ] || [ "${p:-0}" = 0 ]; then failed=$((failed + ${f:-1})); fi
   else
     failed=$((failed + 1)); echo "FAILED: react-native bindings type-check" >&2
   fi

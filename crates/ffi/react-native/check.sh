@@ -2,7 +2,8 @@
 # Generates the React Native (JSI) bindings of crates/ffi with uniffi-bindgen-react-native —
 # the TypeScript API and the C++ that registers it with Hermes — and type-checks the
 # TypeScript (plus consumer.ts, an app's use of it, with @ts-expect-error misuse cases) with
-# the repo's tsc. Usage: check.sh <path to libchat_token_ffi.so>. Called by scripts/ffi.sh.
+# the repo's tsc; then generates the N-API flavour of the same bindings and compiles it for
+# Node (tests/ffi/ts_bindings.test.mjs runs it). Usage: check.sh <path to libchat_token_ffi.so>. Called by scripts/ffi.sh.
 # Idempotent: npm ci only when node_modules is missing; the ubrn CLI (Rust, ~8 min on 2
 # cores the first time) is built once into target/ffi-ubrn.
 set -euo pipefail
@@ -23,4 +24,22 @@ for f in ts/chat_token_ffi.ts ts/chat_token_ffi-ffi.ts cpp/chat_token_ffi.cpp cp
   [ -s "$out/$f" ] || { echo "check.sh: ubrn did not generate $f" >&2; exit 1; }
 done
 "$root/node_modules/.bin/tsc" -p tsconfig.json
-echo "generated $(wc -c <"$out/ts/chat_token_ffi.ts") bytes of TypeScript and $(wc -c <"$out/cpp/chat_token_ffi.cpp") bytes of C++ in $out; tsc --strict: ok"
+tsc_ok="generated $(wc -c <"$out/ts/chat_token_ffi.ts") bytes of TypeScript and $(wc -c <"$out/cpp/chat_token_ffi.cpp") bytes of C++ in $out; tsc --strict: ok"
+
+# The same generator's N-API flavour: the API layer React Native gets, over @ubjs/node
+# (libffi) instead of JSI, so Node can run it against the library (tests/ffi/ts_bindings.test.mjs).
+napi="$root/target/ffi/napi"
+rm -rf "$napi"
+(cd "$root" && "$ubrn_target/debug/uniffi-bindgen-react-native" generate napi bindings --no-format \
+  --library "$(realpath "$lib")" --lib-absolute --ts-dir "$napi")
+"$root/node_modules/.bin/tsc" -p tsconfig.napi.json
+# Node's ESM loader needs file extensions on relative imports.
+sed -i -E "s#from (['\"])\./([A-Za-z0-9_-]+)(['\"])#from \1./\2.js\3#" "$napi"/out/*.js
+echo '{"type":"module"}' >"$napi/out/package.json"
+# The runtime the generator was built with (the ubrn package bundles @ubjs/core 0.31.0-5;
+# npm has only 0.31.0-3, which does not match the generated code).
+mkdir -p "$napi/node_modules/@ubjs"
+ln -sfn "$here/node_modules/uniffi-bindgen-react-native/typescript" "$napi/node_modules/@ubjs/core"
+ln -sfn "$here/node_modules/@ubjs/node" "$napi/node_modules/@ubjs/node"
+echo "$tsc_ok"
+echo "N-API bindings compiled to $napi/out"
