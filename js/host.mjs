@@ -688,7 +688,8 @@ export function createHost(load) {
   /** A valid token, fetching one if needed. Concurrent calls share one fetch. */
   P.getToken = function () {
     // The hot path: the core said until when the current token is handed out as is.
-    if (this._p !== null && this._now() < this._until) return this._p;
+    const p = this._p;
+    if (p !== null && (this._clock === null ? Date.now() : this._now()) < this._until) return p;
     return this._ready(() => {
       const r = X.ctm_get(this._h, this._now());
       return r === -1 && this._p !== null ? this._p : this._answer(r, 0);
