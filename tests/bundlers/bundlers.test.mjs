@@ -154,8 +154,7 @@ test('Vite dev server (React, chat-token-manager/react in StrictMode)', async ()
   try {
     await expectPageReady(url, tokens);
   } catch (e) {
-    e.message += `\nvite output:\n${dev.output()}`;
-    throw e;
+    throw new Error(`${e.message}\nvite output:\n${dev.output()}`, { cause: e });
   } finally {
     await tokens.close();
     await dev.stop();
@@ -209,8 +208,7 @@ async function nextApp(buildArgs) {
     // The server render must not fail either (Next falls back to client rendering and logs it).
     assert.doesNotMatch(server.output(), /⨯|Error:/, `next start logged an error:\n${server.output()}`);
   } catch (e) {
-    e.message += `\nnext start output:\n${server.output()}`;
-    throw e;
+    throw new Error(`${e.message}\nnext start output:\n${server.output()}`, { cause: e });
   } finally {
     await tokens.close();
     await server.stop();
