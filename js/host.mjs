@@ -409,8 +409,9 @@ export function createHost(load) {
   }
 
   function out() {
+    const p = X.ctm_out();
     const buffer = X.memory.buffer;
-    const h = new Uint32Array(buffer, X.ctm_out(), 4);
+    const h = new Uint32Array(buffer, p, 4);
     nums = new Float64Array(buffer, h[0], h[1]);
     bytes = new Uint8Array(buffer, h[2], h[3]);
     ni = 0;
@@ -448,7 +449,9 @@ export function createHost(load) {
   /** Writes `s` (UTF-8) into the core's input buffer; returns its length. */
   function put(s) {
     const b = encode(s);
-    new Uint8Array(X.memory.buffer, X.ctm_in(b.length), b.length).set(b);
+    // ctm_in may grow the memory (detaching the old buffer): read `buffer` after it.
+    const p = X.ctm_in(b.length);
+    new Uint8Array(X.memory.buffer, p, b.length).set(b);
     return b.length;
   }
 
