@@ -47,14 +47,14 @@ function run(cmd, args, timeoutMs = 60000) {
   });
 }
 
-function scenarioScript(file) {
+function scenarioScript(file, pkgSource = packageSource()) {
   const name = file.replace(/\.js$/, '');
   const body = readFileSync(join(HERE, 'scenarios', file), 'utf8');
   let prelude = ENGINE === 'node' ? 'globalThis.print = (s) => process.stdout.write(s + "\\n");\n' : '';
   // A scenario with this line runs with React Native's globals set before the package loads.
   if (body.includes('// hermes-test: react-native-globals')) prelude += 'globalThis.__RN_GLOBALS__ = true;\n';
-  const script = prelude + shim + '\n' + packageSource() + '\n' + body;
-  const path = join(OUT, `${name}${ENGINE === 'node' ? '.cjs' : '.js'}`);
+  const script = prelude + shim + '\n' + pkgSource + '\n' + body;
+  const path = join(OUT, `${name}${pkgSource === packageSource() ? '' : '.metro'}${ENGINE === 'node' ? '.cjs' : '.js'}`);
   writeFileSync(path, script);
   return path;
 }
@@ -136,3 +136,36 @@ test('hermes without the microtask queue (promise jobs on setImmediate, as older
     assert.ok(result.ok, `${file}: ${result.message}${detail}`);
   }
 });
+
+// React Native's bundler: Metro resolves `chat-token-manager` (exports with React Native's
+// conditions, or the `react-native` main field with exports off, as before RN 0.79), React
+// Native's Babel preset transforms it, and the bundle (which sets __chatTokenManager in
+// metro/app/index.js) replaces the package file in each scenario script.
+for (const [mode, how] of [
+  ['exports', "package exports, 'react-native' condition; run as hermesc -O bytecode"],
+  ['main-field', "package exports off, 'react-native' main field"],
+]) {
+  test(`Metro bundle (${how}): every scenario passes under Hermes`, { skip: ENGINE === 'node' }, async () => {
+    const bundle = join(OUT, `metro-${mode}.js`);
+    const b = await run(process.execPath, [join(HERE, 'metro', 'build.cjs'), bundle, mode], 300000);
+    assert.equal(b.code, 0, `metro build failed:\n${b.stdout}\n${b.stderr}`);
+    const src = readFileSync(bundle, 'utf8');
+    assert.doesNotMatch(src, /WebAssembly/, 'Metro picked an entry that uses WebAssembly');
+    for (const file of files) {
+      const path = scenarioScript(file, src);
+      let out;
+      if (mode === 'exports') {
+        const hbc = path.replace(/\.js$/, '.hbc');
+        const c = await run(HERMESC, ['-O', '-emit-binary', '-out', hbc, path]);
+        assert.equal(c.code, 0, `hermesc failed:\n${c.stderr}`);
+        out = await run(HERMES, ['-Xmicrotask-queue', hbc]);
+      } else {
+        out = await run(HERMES, ['-Xmicrotask-queue', path]);
+      }
+      const result = resultOf(out);
+      const detail = `\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`;
+      assert.ok(result, `${file}: no result line (exit ${out.code})${detail}`);
+      assert.ok(result.ok, `${file}: ${result.message}${detail}`);
+    }
+  });
+}
