@@ -118,6 +118,18 @@ test('Vitest test file (node environment, no config)', async () => {
   }
 });
 
+test('Vitest component test (jsdom environment, React hook in StrictMode)', async () => {
+  const tokens = await startTokenServer();
+  try {
+    const result = await run(join(BIN, 'vitest'), ['run', '--root', join(APPS, 'vitest-jsdom')], { cwd: join(APPS, 'vitest-jsdom'), env: { TOKEN_ENDPOINT: tokens.endpoint } });
+    assertRan(result, 'vitest run (jsdom)');
+    assert.match(result.stdout, /Tests\s+1 passed/);
+    assert.equal(tokens.requests.length, 1, 'exactly one token request (StrictMode mounts twice)');
+  } finally {
+    await tokens.close();
+  }
+});
+
 test('Jest test file (CommonJS, node environment, no config)', async () => {
   const tokens = await startTokenServer();
   try {
