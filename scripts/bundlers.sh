@@ -21,14 +21,11 @@ OUT=target/bundlers
 say() { printf '[bundlers] %s\n' "$*"; }
 secs() { echo "$(( $(date +%s%N) / 1000000 ))"; }
 
-if [ "$PKG_DIR" = pkg ] && [ ! -f pkg/package.json ]; then
+# Chromium, and typescript + playwright-core in the root node_modules (idempotent, <1 s when done).
+bash scripts/setup.sh
+if [ "$PKG_DIR" = pkg ] && [ ! -f pkg/index.mjs ]; then
   say "pkg/ is missing: bash scripts/build.sh"
   bash scripts/build.sh
-fi
-# typescript and playwright-core come from the root node_modules.
-if [ ! -x node_modules/.bin/tsc ] || [ ! -d node_modules/playwright-core ]; then
-  say "installing the root dev tools (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 mkdir -p "$OUT"
