@@ -177,6 +177,7 @@ test('Vite build (React, served from dist/)', async () => {
   const root = join(APPS, 'vite');
   const build = await run(join(BIN, 'vite'), ['build'], { cwd: root });
   assertRan(build, 'vite build');
+  assert.doesNotMatch(build.stdout + build.stderr, /\(!\)|warn/i, 'vite build printed a warning');
   const assets = readdirSync(join(root, 'dist/assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `vite build emitted no .wasm asset: ${assets.join(', ')}`);
   const site = await startStaticServer(join(root, 'dist'));
@@ -194,6 +195,7 @@ test('webpack 5 build (no config)', async () => {
   const root = join(APPS, 'webpack');
   const build = await run(join(BIN, 'webpack'), ['--mode', 'production', '--output-path', 'dist'], { cwd: root });
   assertRan(build, 'webpack');
+  assert.doesNotMatch(build.stdout + build.stderr, /WARNING|ERROR/, 'webpack printed a warning');
   const files = readdirSync(join(root, 'dist'));
   assert.ok(files.some((f) => f.endsWith('.wasm')), `webpack emitted no .wasm asset: ${files.join(', ')}`);
   const site = await startStaticServer(root);
