@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { TokenManagerProvider, useChatToken } from 'chat-token-manager/react';
-import { CometChat, chatLogin, chatLogout, chatStatus, initChat, probeChat, setSessionLostHandler } from './chat.js';
+import { CometChat, chatLogin, chatLogout, chatStatus, initChat, probeChat, sessionLost, setSessionLostHandler } from './chat.js';
 import { clock, eventLog, tokenLabel } from './events.js';
 import { network } from './network.js';
 
@@ -104,7 +104,7 @@ function SignedIn({ user, onSignedOut }) {
     logout: chatLogout,
     storage: 'session',
     storageKey: 'ctm-demo',
-    logger: { info: (...a) => eventLog.add('log', a.join(' ')), warn: (...a) => eventLog.add('log', a.join(' ')), error: (...a) => eventLog.add('log', a.join(' ')) },
+    logger: { info: (...a) => eventLog.add('logger', a.join(' ')), warn: (...a) => eventLog.add('logger', a.join(' ')), error: (...a) => eventLog.add('logger', a.join(' ')) },
   }), []);
   return (
     <TokenManagerProvider options={options} userKey={user.id}>
@@ -170,11 +170,16 @@ function Dashboard({ user, onSignedOut }) {
 
   const simulate401 = act('401', async () => {
     eventLog.add('demo', 'revoking this user’s CometChat tokens on the server');
-    await api('POST', '/api/demo/revoke');
+    const { revoked } = await api('POST', '/api/demo/revoke-chat-tokens');
+    eventLog.add('demo', `${revoked} token(s) revoked; asking CometChat for this user's profile`);
     const stale = token;
+    const lost = sessionLost(2000);
     const code = await probeChat(user.id);
     if (!code) { eventLog.add('chat', 'CometChat still accepted the token'); return; }
-    eventLog.add('chat', `CometChat answered ${code} → manager.handleUnauthorized()`);
+    eventLog.add('chat', `CometChat answered ${code}`);
+    // The SDK logs itself out on that answer and reports it (→ handleUnauthorized above); this
+    // call joins that refresh, or makes it if the SDK said nothing.
+    await lost;
     await handleUnauthorized(stale);
   });
 

@@ -26,6 +26,12 @@ export const chatStatus = {
 /** CometChat.init with the server's settings; once per page. */
 export function initChat(config) {
   initialised ??= (async () => {
+    // The emulator speaks http/ws on 127.0.0.1; the SDK hard-codes https/wss. The server's shim
+    // rewrites the scheme for the emulator's own host only (real CometChat needs none).
+    if (config.shim) {
+      const { installEmulatorShim } = await import(/* @vite-ignore */ config.shim);
+      installEmulatorShim(config.emulatorHosts ?? []);
+    }
     let settings = new CometChat.AppSettingsBuilder()
       .setRegion(config.region)
       .autoEstablishSocketConnection(true)
@@ -43,8 +49,9 @@ export function initChat(config) {
         update({ uid: null, connection: 'not connected' });
         // The SDK logs itself out when CometChat answers AUTH_ERR_AUTH_TOKEN_NOT_FOUND.
         if (!loggingOut) {
-          eventLog.add('chat', 'the SDK lost its session (auth error)');
+          eventLog.add('chat', 'the SDK lost its session (auth error) → manager.handleUnauthorized()');
           onSessionLost?.();
+          for (const done of [...lostWaiters]) done();
         }
       },
     }));
@@ -59,6 +66,16 @@ export function initChat(config) {
 export function setSessionLostHandler(handler) {
   onSessionLost = handler;
 }
+
+/** Resolves when the SDK next reports that it lost its session, or after `ms`. */
+export function sessionLost(ms) {
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); lostWaiters.delete(done); resolve(); };
+    const timer = setTimeout(done, ms);
+    lostWaiters.add(done);
+  });
+}
+const lostWaiters = new Set();
 
 /** The manager's `login` option: log the SDK in with a new token. */
 export async function chatLogin(token) {
