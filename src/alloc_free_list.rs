@@ -21,16 +21,10 @@ fn class(layout: &Layout) -> usize {
     (usize::BITS - (size - 1).leading_zeros()) as usize
 }
 
-#[cfg(target_arch = "wasm32")]
 fn grow(bytes: usize) -> Option<usize> {
     let pages = bytes.div_ceil(PAGE);
     let old = core::arch::wasm32::memory_grow(0, pages);
     (old != usize::MAX).then_some(old * PAGE)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn grow(_bytes: usize) -> Option<usize> {
-    None
 }
 
 unsafe impl GlobalAlloc for FreeLists {
@@ -83,6 +77,5 @@ unsafe impl GlobalAlloc for FreeLists {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: FreeLists = FreeLists;

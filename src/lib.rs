@@ -24,11 +24,12 @@
 #![deny(missing_docs)]
 // The shipped module links no std: no panic hook, no formatting machinery, no dlmalloc. The
 // `std` feature (enabled for this crate's own tests through its dev-dependency on itself)
-// links std instead, for wasm-bindgen-test.
-#![cfg_attr(not(feature = "std"), no_std)]
+// links std instead, for wasm-bindgen-test; so does a native build (`cargo check` at the root).
+#![cfg_attr(all(not(feature = "std"), target_arch = "wasm32"), no_std)]
 
 extern crate alloc;
 
+#[cfg(target_arch = "wasm32")]
 mod alloc_free_list;
 
 use alloc::vec::Vec;
