@@ -20,7 +20,7 @@ trap 'rm -f "$log"' EXIT
 command -v python3 >/dev/null || { echo "ffi.sh: python3 (3.8+) is required" >&2; exit 1; }
 
 echo "=== ffi: cargo build -p chat-token-ffi (lib + uniffi-bindgen)"
-cargo build -q -p chat-token-ffi --lib --bin uniffi-bindgen
+cargo build -q -p chat-token-ffi --features bindgen --lib --bin uniffi-bindgen
 case "$(uname -s)" in
   Darwin) lib="$CARGO_TARGET_DIR/debug/libchat_token_ffi.dylib" ;;
   *) lib="$CARGO_TARGET_DIR/debug/libchat_token_ffi.so" ;;
@@ -36,7 +36,7 @@ passed=0
 failed=0
 
 echo "=== ffi: cargo test --doc -p chat-token-ffi"
-if cargo test -q --doc -p chat-token-ffi >"$log" 2>&1; then
+if cargo test -q --doc -p chat-token-ffi --features bindgen >"$log" 2>&1; then
   n=$(awk '/^test result: /{for(i=1;i<NF;i++) if($(i+1) ~ /^passed/) s+=$i} END{print s+0}' "$log")
   echo "doc tests: $n passed"
   passed=$((passed + n))

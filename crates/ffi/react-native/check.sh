@@ -14,6 +14,8 @@ out="$root/target/ffi/rn"
 cd "$here"
 [ -d node_modules/uniffi-bindgen-react-native ] || npm ci --no-audit --no-fund --loglevel=error
 ubrn_target="$root/target/ffi-ubrn"
+# The npm package ships no Cargo.lock: use the one this check was verified with.
+[ -f node_modules/uniffi-bindgen-react-native/Cargo.lock ] || cp ubrn.Cargo.lock node_modules/uniffi-bindgen-react-native/Cargo.lock
 CARGO_TARGET_DIR="$ubrn_target" cargo build -q \
   --manifest-path node_modules/uniffi-bindgen-react-native/crates/ubrn_cli/Cargo.toml
 rm -rf "$out"
