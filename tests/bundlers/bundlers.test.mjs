@@ -213,6 +213,7 @@ async function nextApp(buildArgs) {
   const root = join(APPS, 'next');
   const build = await run(join(BIN, 'next'), ['build', ...buildArgs], { cwd: root, timeoutMs: 280_000 });
   assertRan(build, `next build ${buildArgs.join(' ')}`);
+  assert.doesNotMatch(build.stdout + build.stderr, /⚠|warn/i, 'next build printed a warning');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   const server = await serve(join(BIN, 'next'), ['start', '--port', String(port), '--hostname', '127.0.0.1'], { cwd: root, url });
