@@ -8,8 +8,9 @@
 #      @unrs/resolver, so the lock cannot list them; `npm install --no-save` installs the same
 #      tree and never rewrites the lock);
 #   3. installs the tarball into tests/bundlers/node_modules (`npm install --no-save <tgz>`);
-#   4. runs tests/bundlers/bundlers.test.mjs: Vite dev and build, webpack 5, Next.js, Node ESM,
-#      Node CommonJS, Vitest, Jest and the TypeScript consumer check, one test each.
+#   4. runs tests/bundlers/bundlers.test.mjs, one test per target: Node ESM, Node CommonJS,
+#      Vitest (node, jsdom), Jest (node, jsdom), Vite dev and build, webpack 5, Next.js (Turbopack,
+#      webpack), and tsc --strict on a consumer with moduleResolution "bundler" and "node16".
 # BUNDLERS_PKG=<dir> packs another package directory instead of pkg/.
 # Extra arguments go to `node --test` (e.g. --test-name-pattern=webpack).
 set -euo pipefail
@@ -19,7 +20,7 @@ PKG_DIR=${BUNDLERS_PKG:-pkg}
 APPS=tests/bundlers
 OUT=target/bundlers
 say() { printf '[bundlers] %s\n' "$*"; }
-secs() { echo "$(( $(date +%s%N) / 1000000 ))"; }
+ms() { echo "$(( $(date +%s%N) / 1000000 ))"; }
 
 # Chromium, and typescript + playwright-core in the root node_modules (idempotent, <1 s when done).
 bash scripts/setup.sh
@@ -29,13 +30,13 @@ if [ "$PKG_DIR" = pkg ] && [ ! -f pkg/index.mjs ]; then
 fi
 
 mkdir -p "$OUT"
-t0=$(secs)
+t0=$(ms)
 rm -f "$OUT"/chat-token-manager-*.tgz
 tgz=$(npm pack --silent --pack-destination "$OUT" "./$PKG_DIR" | tail -1)
 tgz="$ROOT/$OUT/$tgz"
 say "packed $(basename "$tgz") ($(du -k "$tgz" | cut -f1) KB): $(tar -tzf "$tgz" | sed 's#^package/##' | sort | tr '\n' ' ')"
 
-t1=$(secs)
+t1=$(ms)
 lock_hash=$(sha256sum "$APPS/package-lock.json" | cut -d' ' -f1)
 stamp="$APPS/node_modules/.bundlers-lock-sha256"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
@@ -44,12 +45,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   (cd "$APPS" && npm install --no-save --no-audit --no-fund --loglevel=error)
   echo "$lock_hash" > "$stamp"
 fi
-t2=$(secs)
+t2=$(ms)
 # A fresh copy of the tarball every run (same name and version, new contents).
 rm -rf "$APPS/node_modules/chat-token-manager"
 (cd "$APPS" && npm install --no-save --no-audit --no-fund --loglevel=error "$tgz")
 echo "$lock_hash" > "$stamp"
-t3=$(secs)
+t3=$(ms)
 say "times: pack $((t1 - t0)) ms, tools $((t2 - t1)) ms, tarball install $((t3 - t2)) ms"
 
 node --test --test-reporter=spec --test-timeout=300000 --test-force-exit "$@" "$APPS/bundlers.test.mjs"
