@@ -1,0 +1,246 @@
+// The demo's app backend over real HTTP on 127.0.0.1, against the embedded CometChat emulator
+// (seed 000 §3, §5, §7, §8; seed 001 §9).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemo, client } from './helpers/demo.mjs';
+
+let demo;
+/** Every client made in this file, so the key scan sees every response. */
+const clients = [];
+const newClient = (opts) => { const c = client(demo.origin, opts); clients.push(c); return c; };
+
+before(async () => {
+  demo = await startDemo({ distDir: null, tokenRateLimit: { limit: 1000, windowMs: 60_000 } });
+});
+after(async () => { await demo?.close(); });
+
+/** Which user an auth token belongs to, asked the way the SDK asks (client API, PUT /me). */
+async function tokenOwner(token) {
+  const res = await fetch(`${demo.origin}/emu/client/v3.0/me`, {
+    method: 'PUT', headers: { appId: demo.emulator.appId, authToken: token, 'Content-Type': 'application/json' }, body: '{}',
+  });
+  const body = await res.json();
+  return body.data?.uid ?? body.error?.code;
+}
+
+async function signedIn(userId) {
+  const c = newClient();
+  const r = await c.request('POST', '/api/session', { userId });
+  assert.equal(r.status, 200);
+  return c;
+}
+
+test('session: sign in sets an HttpOnly SameSite=Lax cookie; GET shows the user; DELETE signs out', async () => {
+  const c = newClient();
+  assert.equal((await c.request('GET', '/api/session')).status, 401);
+  const r = await c.request('POST', '/api/session', { userId: 'alice' });
+  assert.equal(r.status, 200);
+  const cookie = r.headers.get('set-cookie');
+  assert.match(cookie, /HttpOnly/i);
+  assert.match(cookie, /SameSite=Lax/i);
+  assert.deepEqual((await c.request('GET', '/api/session')).json.user, { id: 'alice', name: 'Alice Liddell' });
+  assert.equal((await c.request('DELETE', '/api/session')).status, 204);
+  assert.equal((await c.request('GET', '/api/session')).status, 401);
+  assert.equal((await c.request('POST', '/api/cometchat-token')).status, 401);
+});
+
+test('bad input gets a typed error naming the field', async () => {
+  const c = newClient();
+  const r = await c.request('POST', '/api/session', { userId: 42 });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.field, 'userId');
+  const s = await c.request('POST', '/api/signup', { userId: 'has space', name: 'X' });
+  assert.equal(s.status, 400);
+  assert.equal(s.json.field, 'userId');
+  const n = await c.request('POST', '/api/session', 'not json');
+  assert.equal(n.status, 400);
+});
+
+test('token endpoint without a session → 401 and no upstream call', async () => {
+  await demo.control.resetStats();
+  const c = newClient();
+  const r = await c.request('POST', '/api/cometchat-token', { uid: 'alice' });
+  assert.equal(r.status, 401);
+  assert.equal(r.json.error, 'no_session');
+  assert.equal((await demo.control.stats()).calls.authTokens ?? 0, 0);
+});
+
+test('token endpoint returns a token the package parses ({ token, expiresIn, expiresAt }) for the session user', async () => {
+  const c = await signedIn('alice');
+  const r = await c.request('POST', '/api/cometchat-token');
+  assert.equal(r.status, 200);
+  assert.equal(typeof r.json.token, 'string');
+  assert.equal(r.json.expiresIn, demo.emulator.config.tokenTtlMs / 1000);
+  assert.ok(Math.abs(r.json.expiresAt - (Date.now() + r.json.expiresIn * 1000)) < 5000);
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  assert.equal(await tokenOwner(r.json.token), 'alice');
+});
+
+test('a body uid for another user is ignored: the token is for the session user', async () => {
+  const c = await signedIn('alice');
+  for (const body of [{ uid: 'bob' }, { userId: 'bob' }, { uid: 'bob', userId: 'bob', data: { uid: 'bob' } }]) {
+    const r = await c.request('POST', '/api/cometchat-token', body);
+    assert.equal(r.status, 200);
+    assert.equal(await tokenOwner(r.json.token), 'alice');
+  }
+  const q = await c.request('POST', '/api/cometchat-token?uid=bob');
+  assert.equal(await tokenOwner(q.json.token), 'alice');
+});
+
+test('per-user rate limit → 429 with Retry-After; another user is not affected', async () => {
+  // Its own server with a low limit (5 per minute per user).
+  const limited = await startDemo({ distDir: null, tokenRateLimit: { limit: 5, windowMs: 60_000 } });
+  try {
+    const c = client(limited.origin);
+    await c.request('POST', '/api/session', { userId: 'bob' });
+    const statuses = [];
+    let last;
+    for (let i = 0; i < 7; i++) {
+      last = await c.request('POST', '/api/cometchat-token');
+      statuses.push(last.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    const ra = Number(last.headers.get('retry-after'));
+    assert.ok(Number.isInteger(ra) && ra >= 1 && ra <= 60, `Retry-After ${ra}`);
+    assert.equal(last.json.error, 'rate_limited');
+    assert.equal(last.json.token, undefined);
+    assert.equal((await limited.control.stats()).calls.authTokens, 5, 'limited requests never reach CometChat');
+    const other = client(limited.origin);
+    await other.request('POST', '/api/session', { userId: 'carol' });
+    assert.equal((await other.request('POST', '/api/cometchat-token')).status, 200);
+    for (const r of [...c.responses, ...other.responses]) assert.ok(!r.text.includes(limited.restApiKey));
+  } finally {
+    await limited.close();
+  }
+});
+
+test('CORS: the page\'s own origin is allowed; another origin gets no Access-Control-Allow-Origin and cannot POST', async () => {
+  const own = demo.origin;
+  const pre = await fetch(`${demo.origin}/api/cometchat-token`, { method: 'OPTIONS', headers: { Origin: own, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' } });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), own);
+  assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
+
+  const evil = 'http://evil.example';
+  const pre2 = await fetch(`${demo.origin}/api/cometchat-token`, { method: 'OPTIONS', headers: { Origin: evil, 'Access-Control-Request-Method': 'POST' } });
+  assert.equal(pre2.headers.get('access-control-allow-origin'), null);
+  assert.notEqual(pre2.status, 204);
+
+  const alice = await signedIn('alice');
+  const ok = await alice.request('POST', '/api/cometchat-token', undefined, { Origin: own });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers.get('access-control-allow-origin'), own);
+
+  const bad = await alice.request('POST', '/api/cometchat-token', undefined, { Origin: evil });
+  assert.equal(bad.status, 403);
+  assert.equal(bad.headers.get('access-control-allow-origin'), null);
+  assert.equal(bad.json.token, undefined);
+  const get = await alice.request('GET', '/api/session', undefined, { Origin: evil });
+  assert.equal(get.headers.get('access-control-allow-origin'), null);
+});
+
+test('upstream CometChat 5xx is retried with backoff and the token still arrives', async () => {
+  const c = await signedIn('alice');
+  await demo.control.resetStats();
+  await demo.control.failNext({ status: 503, count: 2 });
+  const r = await c.request('POST', '/api/cometchat-token');
+  assert.equal(r.status, 200);
+  assert.equal(await tokenOwner(r.json.token), 'alice');
+  const { authTokenAttempts } = await demo.control.stats();
+  assert.equal(authTokenAttempts.length, 3);
+});
+
+test('upstream 429 with Retry-After is honoured before the retry', async () => {
+  const c = await signedIn('alice');
+  await demo.control.resetStats();
+  await demo.control.failNext({ status: 429, count: 1, retryAfter: 1 });
+  const r = await c.request('POST', '/api/cometchat-token');
+  assert.equal(r.status, 200);
+  const { authTokenAttempts: [first, second] } = await demo.control.stats();
+  assert.ok(second - first >= 1000, `retried after ${second - first} ms, Retry-After was 1 s`);
+});
+
+test('upstream failures that persist give up after 3 attempts with a 502; a 501 is not retried', async () => {
+  const c = await signedIn('carol');
+  await demo.control.resetStats();
+  await demo.control.failNext({ status: 500, count: 5 });
+  const r = await c.request('POST', '/api/cometchat-token');
+  assert.equal(r.status, 502);
+  assert.equal(r.json.error, 'upstream_failed');
+  assert.equal((await demo.control.stats()).authTokenAttempts.length, 3);
+
+  await demo.control.resetStats();
+  await demo.control.failNext({ status: 501, count: 1 });
+  assert.equal((await c.request('POST', '/api/cometchat-token')).status, 502);
+  assert.equal((await demo.control.stats()).authTokenAttempts.length, 1);
+});
+
+test('user hooks: signup creates, profile updates, account deletion deletes the CometChat user', async () => {
+  const chatUser = async (uid) => (await demo.control.stats()).users.find((u) => u.uid === uid);
+  const c = newClient();
+  assert.equal(await chatUser('dave'), undefined);
+  const s = await c.request('POST', '/api/signup', { userId: 'dave', name: 'Dave Bowman' });
+  assert.equal(s.status, 201);
+  assert.equal((await chatUser('dave')).name, 'Dave Bowman');
+  assert.equal((await c.request('POST', '/api/signup', { userId: 'dave', name: 'Again' })).status, 409);
+  // The new user is signed in and can get a token for themselves.
+  const t = await c.request('POST', '/api/cometchat-token');
+  assert.equal(await tokenOwner(t.json.token), 'dave');
+
+  const p = await c.request('PATCH', '/api/profile', { name: 'David Bowman', avatar: 'https://example.com/d.png' });
+  assert.equal(p.status, 200);
+  const updated = await chatUser('dave');
+  assert.equal(updated.name, 'David Bowman');
+  assert.equal(updated.avatar, 'https://example.com/d.png');
+  assert.equal((await c.request('PATCH', '/api/profile', { avatar: 'javascript:alert(1)' })).json.field, 'avatar');
+
+  const d = await c.request('DELETE', '/api/account');
+  assert.equal(d.status, 204);
+  assert.equal(await chatUser('dave'), undefined);
+  assert.equal(await tokenOwner(t.json.token), 'AUTH_ERR_AUTH_TOKEN_NOT_FOUND', 'the deleted user\'s tokens no longer work');
+  assert.equal((await c.request('POST', '/api/cometchat-token')).status, 401);
+  assert.equal((await c.request('GET', '/api/session')).status, 401);
+  // Hooks need a session.
+  assert.equal((await newClient().request('PATCH', '/api/profile', { name: 'X' })).status, 401);
+  assert.equal((await newClient().request('DELETE', '/api/account')).status, 401);
+});
+
+test('GET /api/config tells the page how to init the SDK against the emulator, and nothing secret', async () => {
+  const r = await newClient().request('GET', '/api/config');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.appId, demo.emulator.appId);
+  assert.equal(r.json.emulator, true);
+  assert.equal(r.json.clientHost, `127.0.0.1:${demo.port}/emu/client/v3.0`);
+  assert.deepEqual(r.json.users.map((u) => u.id).slice(0, 3), ['alice', 'bob', 'carol']);
+});
+
+// Last: scans everything this file received.
+test('the REST API key never appears in any response body or header across the session of calls', async () => {
+  const key = demo.restApiKey;
+  assert.ok(key.length >= 20);
+  // A few more, incl. errors and the emulator's stats.
+  const c = await signedIn('alice');
+  await c.request('GET', '/api/config');
+  await c.request('POST', '/api/cometchat-token');
+  await c.request('GET', '/api/nope');
+  await c.request('PATCH', '/api/profile', 'garbage');
+  await demo.control.failNext({ status: 500, count: 3 });
+  await c.request('POST', '/api/cometchat-token');
+  const stats = await fetch(`${demo.origin}/emu/control/stats`);
+  const statsText = await stats.text();
+  const all = clients.flatMap((x) => x.responses);
+  assert.ok(all.length > 40, `scanned ${all.length} responses`);
+  let scanned = 0;
+  for (const r of [...all, { text: statsText, headers: stats.headers }]) {
+    const headers = [...r.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
+    assert.ok(!r.text.includes(key), 'key in a body');
+    assert.ok(!headers.includes(key), 'key in a header');
+    scanned++;
+  }
+  // The scan can fail: the key is what the emulator requires.
+  const withKey = await fetch(`${demo.origin}/emu/api/v3/users/alice`, { headers: { appId: demo.emulator.appId, apiKey: key } });
+  assert.equal(withKey.status, 200);
+  const without = await fetch(`${demo.origin}/emu/api/v3/users/alice`, { headers: { appId: demo.emulator.appId, apiKey: 'wrong' } });
+  assert.equal(without.status, 401);
+  assert.ok(scanned > 40);
+});
