@@ -2,6 +2,7 @@
 // (seed 000 §3, §5, §7, §8; seed 001 §9).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { TokenManager } from 'chat-token-manager';
 import { startDemo, client } from './helpers/demo.mjs';
 
 let demo;
@@ -74,6 +75,25 @@ test('token endpoint returns a token the package parses ({ token, expiresIn, exp
   assert.ok(Math.abs(r.json.expiresAt - (Date.now() + r.json.expiresIn * 1000)) < 5000);
   assert.equal(r.headers.get('cache-control'), 'no-store');
   assert.equal(await tokenOwner(r.json.token), 'alice');
+});
+
+test('the chat-token-manager package accepts the token response as is (endpoint option, login with the token)', async () => {
+  const c = await signedIn('bob');
+  const logins = [];
+  const manager = new TokenManager({
+    endpoint: { url: `${demo.origin}/api/cometchat-token`, headers: { Cookie: c.cookie } },
+    login: async (token) => { logins.push(await tokenOwner(token)); },
+  });
+  try {
+    const before = Date.now();
+    const info = await manager.start();
+    assert.deepEqual(logins, ['bob']);
+    const ttl = demo.emulator.config.tokenTtlMs;
+    assert.ok(info.expiresAt >= before + ttl - 2000 && info.expiresAt <= Date.now() + ttl + 2000, 'expiry from the response, not a default');
+    assert.ok(info.refreshAt < info.expiresAt);
+  } finally {
+    manager.dispose();
+  }
 });
 
 test('a body uid for another user is ignored: the token is for the session user', async () => {
