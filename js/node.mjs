@@ -1,11 +1,21 @@
-// Source of pkg/index.cjs (Node CommonJS, also what Jest loads): reads the wasm next to this
-// file and instantiates it synchronously, so the module is ready at require time.
+// Source of pkg/index.cjs (Node CommonJS, also what Jest loads). The wasm next to this file is
+// read and instantiated synchronously on first use — the first `new TokenManager()` (or
+// `init()`) — not at require time, so code that only imports the package never touches the
+// file system: e.g. Next.js's server render of a client component bundled by Turbopack, where
+// `__dirname` is a virtual path and the provider creates its manager only in the browser.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHost } from './host.mjs';
 
-const sdk = createHost();
-sdk.provide(new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(__dirname, 'chat_token_manager.wasm'))), {}).exports);
-export const TokenManager = sdk.TokenManager;
-/** The module is ready at require time; `init()` exists for symmetry with the browser entry. */
+let wasm = null;
+const instantiate = () => (wasm ??= new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(__dirname, 'chat_token_manager.wasm'))), {}).exports);
+const sdk = createHost(instantiate);
+
+export class TokenManager extends sdk.TokenManager {
+  constructor(options) {
+    sdk.provide(instantiate());
+    super(options);
+  }
+}
+/** Loads the wasm now (it is otherwise loaded by the first `new TokenManager()`). */
 export const init = sdk.init;

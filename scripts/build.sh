@@ -27,9 +27,13 @@ node -e '
   fs.writeFileSync(f, t);'
 "$BIN/esbuild" js/node.mjs "${ESBUILD[@]}" --format=cjs --platform=node --outfile=pkg/index.cjs
 cp js/index.node.mjs js/index.d.ts pkg/
+# The same types as .d.cts for `require` (TypeScript reads a .d.ts in a "type": "module"
+# package as ESM, and a CommonJS consumer under node16 resolution then fails with TS1479).
+cp js/index.d.ts pkg/index.d.cts
 for f in react.mjs react.cjs react.d.ts; do
   if [ -f "js/$f" ]; then cp "js/$f" pkg/; fi
 done
+if [ -f js/react.d.ts ]; then cp js/react.d.ts pkg/react.d.cts; fi
 cp js/package.json pkg/package.json
 cp README.md pkg/README.md
 node scripts/size.mjs
