@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # All tests, every layer, from a fresh machine: installs what is missing, builds pkg/, then
 #   1. the core's native tests (cargo test -p chat-token-core)
-#   2. the wasm-bindgen tests under Node
-#   3. the same wasm-bindgen tests in headless Chromium
-#   4. the JavaScript tests against the built package: in Node (node --test) and, the same
-#      files, in headless Chromium against the browser build
-#   5. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
-#   6. a fuzz smoke run of every cargo-fuzz target (seconds; skipped without nightly)
-#   7. a strict TypeScript check of a consumer of the generated types
+#   2. the wasm ABI's wasm-bindgen tests under Node, and 3. in headless Chromium
+#   4. the JavaScript tests (tests/js) against the built package in Node, 5. the size budget,
+#   6. the same tests/js files in headless Chromium against pkg/index.mjs
+#   7. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
+#   8. React Native: the scenarios under the real Hermes binary, and tests/js against the
+#      wasm2js build (pkg/index.native.js)
+#   9. the demo: backend security, the CometChat emulator with the real CometChat SDK, the React
+#      entry, and the end-to-end run of the demo page in headless Chromium (tests/www)
+#  10. the packed tarball in every bundler and runtime (Vite, webpack, Next.js, Node ESM/CJS,
+#      Vitest, Jest, tsc) (tests/bundlers)
+#  11. the native bridge (crates/ffi, uniffi): Python bindings + the React Native TypeScript
+#  12. a fuzz smoke run of every cargo-fuzz target (seconds; skipped without nightly)
+#  13. a strict TypeScript check of a consumer of the package's types
 # Fails if any layer fails or runs 0 tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+start=$SECONDS
 bash scripts/setup.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 
@@ -21,26 +28,31 @@ trap 'rm -f "$log"' EXIT
 
 # Sums "N passed" over the summary lines of cargo/wasm-bindgen-test or node --test output.
 count() {
-  local n
   awk '/^test result: /{for(i=1;i<NF;i++) if($(i+1) ~ /^passed/) s+=$i} /^ℹ pass [0-9]+/{s+=$3} END{print s+0}' "$log"
 }
 layer() {
   local name=$1; shift
+  local t0=$SECONDS
   echo "=== $name: $*"
   if ! "$@" 2>&1 | tee "$log"; then echo "FAILED: $name" >&2; exit 1; fi
   local n; n=$(count)
   if [ "$n" -eq 0 ]; then echo "FAILED: $name ran 0 tests" >&2; exit 1; fi
-  layers+=("$name: $n passed"); total=$((total + n))
+  layers+=("$name: $n passed ($((SECONDS - t0)) s)"); total=$((total + n))
 }
 
 layer "core (native)" cargo test -q -p chat-token-core
 bash scripts/build.sh
-layer "wasm (node)" wasm-pack test --node
-layer "wasm (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
+node scripts/build-native.mjs
+layer "wasm ABI (node)" wasm-pack test --node
+layer "wasm ABI (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 layer "js (node, built package)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
 layer "size budget" node --test --test-reporter=spec tests/budget/
-layer "js (chromium, browser build)" node tests/browser/suite/run.mjs
+layer "js (chromium, pkg/index.mjs)" node tests/browser/suite/run.mjs
 layer "browser platform (chromium)" node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/browser/platform.test.mjs
+layer "react native (hermes + wasm2js build)" bash scripts/hermes.sh
+layer "demo (backend, emulator + real CometChat SDK, React, e2e)" node --test --test-reporter=spec --test-timeout=180000 --test-force-exit --test-concurrency=1 tests/www/
+layer "bundlers (packed tarball)" bash scripts/bundlers.sh
+layer "native bridge (uniffi: python, react-native typescript)" bash scripts/ffi.sh
 echo "=== fuzz smoke: every fuzz target for a few seconds (bash scripts/fuzz.sh smoke)"
 FUZZ_SMOKE_SECS=${FUZZ_SMOKE_SECS:-3} bash scripts/fuzz.sh smoke
 layers+=("fuzz smoke: 0 crashes")
@@ -50,4 +62,4 @@ layers+=("types: tsc --strict ok")
 
 echo
 printf '  %s\n' "${layers[@]}"
-echo "total: $total passed, 0 failed"
+echo "total: $total passed, 0 failed ($(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s)"
