@@ -180,6 +180,27 @@ test('upstream 429 with Retry-After is honoured before the retry', async () => {
   assert.ok(second - first >= 1000, `retried after ${second - first} ms, Retry-After was 1 s`);
 });
 
+test('the emulator\'s own rate limit (429 + Retry-After) is retried, then passed on as 429 with Retry-After', async () => {
+  const server = await startDemo({ distDir: null, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+  try {
+    const c = client(server.origin);
+    await c.request('POST', '/api/session', { userId: 'alice' });
+    await server.control.resetStats();
+    await server.control.config({ rateLimitPerMinute: 2 });
+    const ok1 = await c.request('POST', '/api/cometchat-token');
+    const ok2 = await c.request('POST', '/api/cometchat-token');
+    assert.deepEqual([ok1.status, ok2.status], [200, 200]);
+    const r = await c.request('POST', '/api/cometchat-token');
+    assert.equal(r.status, 429);
+    assert.equal(r.json.error, 'upstream_rate_limited');
+    assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    const stats = await server.control.stats();
+    assert.equal(stats.calls.rateLimited, 3, 'three attempts, each answered 429');
+  } finally {
+    await server.close();
+  }
+});
+
 test('upstream failures that persist give up after 3 attempts with a 502; a 501 is not retried', async () => {
   const c = await signedIn('carol');
   await demo.control.resetStats();

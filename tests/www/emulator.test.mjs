@@ -150,12 +150,16 @@ test('simulate a 401: revoking a logged-in user\'s tokens makes the next SDK cal
   try {
     await signInAndInit(page, 'alice');
     assert.deepEqual(await sdkLogin(page, await mintToken(page)), { uid: 'alice' });
+    await page.waitForFunction(() => window.CometChat.getConnectionStatus() === 'connected');
+    assert.ok((await demo.control.stats()).liveSockets >= 1);
     const revoked = await page.evaluate(async () => (await (await fetch('/api/demo/revoke-chat-tokens', { method: 'POST' })).json()).revoked);
     assert.ok(revoked >= 1);
     const code = await page.evaluate(async () => {
       try { await window.CometChat.getUser('bob'); return 'ok'; } catch (e) { return e.code; }
     });
     assert.equal(code, 'AUTH_ERR_AUTH_TOKEN_NOT_FOUND');
+    // The emulator closed the revoked token's socket, as the real service drops the session.
+    assert.equal((await demo.control.stats()).liveSockets, 0);
   } finally {
     await context.close();
   }

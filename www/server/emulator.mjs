@@ -61,7 +61,7 @@
 //   POST /advance  {ms}       move the emulator's clock forward (expire tokens without waiting)
 //   POST /config   {tokenTtlMs?, rateLimitPerMinute?}
 //   POST /fail-next {status, count?, retryAfter?}  the next admin auth_tokens calls answer `status`
-//   POST /reset-stats
+//   POST /reset-stats         zero the counters, the rate-limit window and queued failures
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
@@ -313,7 +313,7 @@ export function createEmulator(opts = {}) {
     for (let i = 0; i < n; i++) failNext.push({ status, retryAfter });
     return json(c, 200, { queued: failNext.length });
   });
-  control.post('/reset-stats', (c) => { resetStats(); failNext = []; return json(c, 200, { ok: true }); });
+  control.post('/reset-stats', (c) => { resetStats(); failNext = []; adminCalls = []; return json(c, 200, { ok: true }); });
   app.route('/control', control);
 
   app.get('/shim.js', (c) => c.body(SHIM_SOURCE, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
