@@ -42,13 +42,6 @@ if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ] || 
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# The demo's dependencies (React, Vite, Hono, ws, the real CometChat SDK); chat-token-manager
-# itself is linked from ../pkg. Used by the demo (scripts/run.sh) and tests/www/.
-if [ ! -d www/node_modules ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
-  say "installing the demo's dependencies (npm ci --prefix www)"
-  npm ci --prefix www --no-audit --no-fund --loglevel=error
-fi
-
 if [ -n "$apt_pid" ]; then
   if ! wait "$apt_pid"; then cat "$apt_log" >&2; say "apt-get failed"; exit 1; fi
 fi

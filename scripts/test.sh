@@ -43,6 +43,10 @@ layer() {
 layer "core (native)" cargo test -q -p chat-token-core
 bash scripts/build.sh
 node scripts/build-native.mjs
+# The demo's dependencies (www/ links chat-token-manager from ../pkg, so after the build).
+if [ ! -d www/node_modules ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
+  npm ci --prefix www --no-audit --no-fund --loglevel=error
+fi
 layer "wasm ABI (node)" wasm-pack test --node
 layer "wasm ABI (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
 layer "js (node, built package)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
