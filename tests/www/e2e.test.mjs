@@ -2,8 +2,8 @@
 // backend and the embedded CometChat emulator (www/server, one port on 127.0.0.1), the real
 // @cometchat/chat-sdk-javascript in the page, and chat-token-manager from pkg/.
 // One user's session, in order: sign in → token fetched → the SDK logged in → a forced 401 →
-// proactive refresh before expiry with the SDK re-logged → a second tab shares the token →
-// logout clears everything. Tokens live 30 s here (the demo's default is 2 min).
+// proactive refresh before expiry with the SDK re-logged → offline and back → a second tab shares
+// the token → logout clears everything, in both tabs. Tokens live 30 s here (the demo's default is 2 min).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -108,10 +108,29 @@ test('proactive refresh happens before expiry and the SDK is re-logged with the 
   assert.equal(now.state, 'ready');
 });
 
-test('a second tab gets the token from the first (no token request) and its SDK logs in', async (t) => {
+test('offline: a forced refresh waits without a request; back online it fetches and the SDK is re-logged', async () => {
+  const old = await inPage();
   const requests = await demo.tokenRequests();
-  const second = await context.newPage();
-  t.after(() => second.close());
+  await page.click('#network'); // go offline
+  await page.click('#refresh');
+  await page.waitForFunction(() => window.demo.manager.snapshot().offline === true);
+  assert.equal(await text('state'), 'refreshing');
+  assert.equal(await demo.tokenRequests(), requests, 'no token request while offline');
+  const shown = await text('token');
+  await page.click('#network'); // back online
+  await page.waitForFunction((t) => window.demo.manager.state === 'ready' && /from network/.test(document.querySelector('#token').textContent)
+    && !window.demo.manager.snapshot().offline && document.querySelector('#token').textContent !== t, shown);
+  const now = await inPage();
+  tokensSeen.add(now.token);
+  assert.notEqual(now.token, old.token);
+  assert.equal(now.sdkToken, now.token, 'the SDK is logged in with the new token');
+  assert.equal(await demo.tokenRequests(), requests + 1);
+});
+
+let second;
+test('a second tab gets the token from the first (no token request) and its SDK logs in', async () => {
+  const requests = await demo.tokenRequests();
+  second = await context.newPage();
   await second.goto(demo.url);
   await second.waitForFunction(() => document.querySelector('#state')?.textContent === 'ready'
     && document.querySelector('#chat-user')?.textContent === 'logged in as alice', null, { timeout: 20_000 });
@@ -119,7 +138,7 @@ test('a second tab gets the token from the first (no token request) and its SDK 
   assert.equal(await demo.tokenRequests(), requests, 'no token request for the second tab');
 });
 
-test('logout clears everything: SDK logged out, no token in storage, session gone, sign-in shown', async () => {
+test('logout clears everything: SDK logged out, no token in storage, session gone, sign-in shown in both tabs', async () => {
   const manager = await page.evaluateHandle(() => window.demo.manager);
   await page.click('#logout');
   await page.waitForSelector('button[data-user="alice"]');
@@ -133,6 +152,8 @@ test('logout clears everything: SDK logged out, no token in storage, session gon
   for (const token of tokensSeen) assert.ok(!stored.includes(token), 'no token left in localStorage or sessionStorage');
   const session = await page.evaluate(() => fetch('/api/cometchat-token', { method: 'POST' }).then((r) => r.status));
   assert.equal(session, 401, 'the token endpoint refuses without a session');
+  await second.waitForSelector('button[data-user="alice"]'); // the other tab was logged out too
+  assert.equal(await second.evaluate(async () => (await window.demo.CometChat.getLoggedinUser()) === null), true);
 });
 
 test('the CometChat REST key is in no built client file and in no response the page received', async () => {
