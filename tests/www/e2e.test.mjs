@@ -10,8 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import { CHROMIUM } from '../browser/lib/server.mjs';
-import { startServer } from '../../www/server/server.mjs';
+import { CHROMIUM, startDemo } from './helpers/demo.mjs';
 
 const ROOT = new URL('../../', import.meta.url);
 const SHOT = new URL('target/e2e/signed-in.png', ROOT);
@@ -27,13 +26,11 @@ const responses = []; // every response body the page received, to scan for the 
 before(async () => {
   // The page as the demo command builds it.
   await promisify(execFile)(new URL('www/node_modules/.bin/vite', ROOT).pathname, ['build', '--logLevel', 'error'], { cwd: new URL('www/', ROOT).pathname });
-  const server = await startServer({ port: 0, emulator: { tokenTtlMs: TOKEN_TTL_S * 1000 }, log: () => {} });
-  const stats = async () => (await fetch(`${server.origin}/emu/control/stats`)).json();
+  const server = await startDemo({ emulator: { tokenTtlMs: TOKEN_TTL_S * 1000 }, log: () => {} });
   demo = {
     ...server,
     /** Tokens the backend had the emulator mint (one per token request that reached CometChat). */
-    tokenRequests: async () => (await stats()).calls.authTokens ?? 0,
-    stats,
+    tokenRequests: async () => (await server.control.stats()).calls.authTokens ?? 0,
   };
   browser = await chromium.launch(CHROMIUM);
   context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
