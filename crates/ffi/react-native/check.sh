@@ -5,7 +5,7 @@
 # the repo's tsc; then generates the N-API flavour of the same bindings and compiles it for
 # Node (tests/ffi/ts_bindings.test.mjs runs it). Usage: check.sh <path to libchat_token_ffi.so>. Called by scripts/ffi.sh.
 # Idempotent: npm ci only when node_modules is missing; the ubrn CLI (Rust, ~8 min on 2
-# cores the first time) is built once into target/ffi-ubrn.
+# cores the first time) is built once per machine into ~/.cache/chat-token-manager/ffi-ubrn.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -13,7 +13,8 @@ lib="${1:?usage: check.sh <libchat_token_ffi.so>}"
 out="$root/target/ffi/rn"
 cd "$here"
 [ -d node_modules/uniffi-bindgen-react-native ] || npm ci --no-audit --no-fund --loglevel=error
-ubrn_target="$root/target/ffi-ubrn"
+# Built once per machine (like `cargo install`), outside the clone, so a fresh checkout reuses it.
+ubrn_target="${UBRN_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-token-manager/ffi-ubrn}"
 # The npm package ships no Cargo.lock: use the one this check was verified with.
 [ -f node_modules/uniffi-bindgen-react-native/Cargo.lock ] || cp ubrn.Cargo.lock node_modules/uniffi-bindgen-react-native/Cargo.lock
 CARGO_TARGET_DIR="$ubrn_target" cargo build -q \
