@@ -232,3 +232,28 @@ test('react.d.ts: a strict consumer compiles and each misuse fails to compile (t
   });
   assert.equal(result.code, 0, result.out);
 });
+
+test('CommonJS entry in Node: require("chat-token-manager/react") server-renders idle and makes no manager', async () => {
+  const { execFile } = await import('node:child_process');
+  const script = `
+    const { createElement: h } = require('react');
+    const { renderToString } = require('react-dom/server');
+    const { TokenManagerProvider, useChatToken } = require('chat-token-manager/react');
+    const { TokenManager } = require('chat-token-manager');
+    let started = 0;
+    const start = TokenManager.prototype.start;
+    TokenManager.prototype.start = function () { started++; return start.call(this); };
+    function Status() { const { state, token, manager } = useChatToken(); return h('p', null, state + '|' + token + '|' + manager); }
+    const html = renderToString(h(TokenManagerProvider, { options: { endpoint: 'http://127.0.0.1:9/token' } }, h(Status)));
+    console.log(JSON.stringify({ html, started, entry: require.resolve('chat-token-manager/react') }));`;
+  const www = new URL('www/', ROOT).pathname;
+  // pkg/ is linked into www/node_modules; NODE_PATH lets pkg/react.cjs find www's React, as an
+  // installed package finds the app's.
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { cwd: www, env: { ...process.env, NODE_PATH: `${www}node_modules` } },
+      (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))));
+  });
+  assert.match(out.entry, /react\.cjs$/);
+  assert.equal(out.html, '<p>idle|null|null</p>');
+  assert.equal(out.started, 0);
+});
