@@ -1,4 +1,5 @@
 // Generated from react.mjs by `node www/tools/react-cjs.mjs`; edit react.mjs instead.
+"use client";
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;

@@ -1,3 +1,4 @@
+'use client';
 // `chat-token-manager/react`: <TokenManagerProvider> and useChatToken().
 //
 // Lifetime rules (the README repeats them):
@@ -11,6 +12,7 @@
 //   ones, every other option keeps its first value. Changing `userKey` (for example the signed-in
 //   user's id) disposes the manager and makes a new one from the current options.
 // - A `manager` passed in is used as it is: never started unless `autoStart`, never disposed.
+// 'use client' lets a Next.js server component render <TokenManagerProvider> around client parts.
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { TokenManager } from 'chat-token-manager';
 
