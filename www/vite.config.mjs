@@ -1,5 +1,4 @@
 // Builds the demo page into www/dist/ (served by www/server/main.mjs on one port with the API).
-// `vite` (dev server) proxies /api to the backend at DEMO_API (default http://127.0.0.1:5173).
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -11,5 +10,4 @@ export default defineConfig({
     dedupe: ['react', 'react-dom', 'chat-token-manager'],
   },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
-  server: { proxy: { '/api': process.env.DEMO_API ?? 'http://127.0.0.1:5173' } },
 });
