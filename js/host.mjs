@@ -3,6 +3,11 @@
 // to a tiny numeric wasm ABI (src/lib.rs). The core decides; this file only carries out its
 // actions. It is written against an `exports` object (functions plus `memory`), so the same
 // host drives a WebAssembly instance or a wasm2js translation (React Native / Hermes).
+// The core's functions are exported under one-letter names (src/lib.rs, `export_name`):
+// i ctm_in, o out, n new, g get, s start, r refresh, u unauthorized, l logout, d dispose,
+// f field, k fetch_ok, F fetch_failed, L login_result, t timeout, m resume, O online,
+// S stored, T tab_token, p poll, D deadline, U ready_until, a state, z snapshot, c current,
+// h hello, P peer_newer, M fetch_timeout, H http_date, A retry_after.
 //
 // Portability: no class syntax, no private fields, no top-level await; every platform API
 // (document, navigator.locks, BroadcastChannel, localStorage, TextEncoder, AbortController…)
@@ -409,7 +414,7 @@ export function createHost(load) {
   }
 
   function out() {
-    const p = X.ctm_out();
+    const p = X.o();
     const buffer = X.memory.buffer;
     const h = new Uint32Array(buffer, p, 4);
     nums = new Float64Array(buffer, h[0], h[1]);
@@ -449,8 +454,8 @@ export function createHost(load) {
   /** Writes `s` (UTF-8) into the core's input buffer; returns its length. */
   function put(s) {
     const b = encode(s);
-    // ctm_in may grow the memory (detaching the old buffer): read `buffer` after it.
-    const p = X.ctm_in(b.length);
+    // ctm_in (`i`) may grow the memory (detaching the old buffer): read `buffer` after it.
+    const p = X.i(b.length);
     new Uint8Array(X.memory.buffer, p, b.length).set(b);
     return b.length;
   }
@@ -506,9 +511,9 @@ export function createHost(load) {
   P._boot = function () {
     if (this._h >= 0) return;
     const c = this._o.cfg;
-    this._h = X.ctm_new(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+    this._h = X.n(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
     if (this._dead) {
-      X.ctm_dispose(this._h);
+      X.d(this._h);
       return this._drive();
     }
     this._install();
@@ -541,9 +546,9 @@ export function createHost(load) {
   P._drive = function () {
     const h = this._h;
     let kind;
-    while ((kind = X.ctm_poll(h))) this._act(kind);
+    while ((kind = X.p(h))) this._act(kind);
     this._rearm();
-    this._until = X.ctm_ready_until(h);
+    this._until = X.U(h);
   };
 
   P._clear = function () {
@@ -552,14 +557,14 @@ export function createHost(load) {
   };
 
   P._rearm = function () {
-    const deadline = X.ctm_deadline(this._h);
+    const deadline = X.D(this._h);
     if (deadline < 0 || this._bg) return this._clear();
     if (this._t !== null && this._ta === deadline) return;
     this._clear();
     this._ta = deadline;
     this._t = setTimeout(() => {
       this._t = null;
-      this._in('ctm_timeout');
+      this._in('t');
     }, Math.min(Math.max(deadline - this._now(), 0), WATCHDOG_MS));
   };
 
@@ -672,7 +677,7 @@ export function createHost(load) {
   P._answer = function (r, want) {
     let p;
     if (r === -1) {
-      p = Promise.resolve(want && X.ctm_current(this._h) ? (out(), readInfo()) : this._tok);
+      p = Promise.resolve(want && X.c(this._h) ? (out(), readInfo()) : this._tok);
     } else if (r === -2) {
       out();
       p = Promise.reject(readError());
@@ -685,7 +690,7 @@ export function createHost(load) {
 
   /** Fetches a token and logs in. Idempotent; concurrent calls share one fetch. */
   P.start = function () {
-    return this._ready(() => this._answer(X.ctm_start(this._h, this._now()), 1));
+    return this._ready(() => this._answer(X.s(this._h, this._now()), 1));
   };
 
   /** A valid token, fetching one if needed. Concurrent calls share one fetch. */
@@ -694,28 +699,28 @@ export function createHost(load) {
     const p = this._p;
     if (p !== null && (this._clock === null ? Date.now() : this._now()) < this._until) return p;
     return this._ready(() => {
-      const r = X.ctm_get(this._h, this._now());
+      const r = X.g(this._h, this._now());
       return r === -1 && this._p !== null ? this._p : this._answer(r, 0);
     });
   };
 
   /** Forces a refresh (joins one in flight). */
   P.refresh = function () {
-    return this._ready(() => this._answer(X.ctm_refresh(this._h, this._now()), 1));
+    return this._ready(() => this._answer(X.r(this._h, this._now()), 1));
   };
 
   /** The chat service rejected a token; with that token as `staleToken`, a rotated one costs no request. */
   P.handleUnauthorized = function (staleToken) {
     return this._ready(() => {
       const now = this._now();
-      return this._answer(X.ctm_unauthorized(this._h, now, typeof staleToken === 'string' ? put(staleToken) : -1), 1);
+      return this._answer(X.u(this._h, now, typeof staleToken === 'string' ? put(staleToken) : -1), 1);
     });
   };
 
   /** Ends the session: cancels in-flight work, rejects waiting callers, calls the `logout` option. */
   P.logout = function () {
     return this._ready(() => {
-      const r = X.ctm_logout(this._h, this._now());
+      const r = X.l(this._h, this._now());
       let err;
       if (r === -2) {
         out();
@@ -741,7 +746,7 @@ export function createHost(load) {
   P.dispose = function () {
     this._dead = true;
     if (this._h < 0) return;
-    X.ctm_dispose(this._h);
+    X.d(this._h);
     this._drive();
     this._clear();
     this._ls = [];
@@ -777,12 +782,12 @@ export function createHost(load) {
     this._bg = state === 'background';
     if (this._h < 0 || this._dead) return;
     if (this._bg) this._clear();
-    else this._in('ctm_resume');
+    else this._in('m');
   };
 
   Object.defineProperty(P, 'state', {
     get() {
-      return this._h < 0 ? (this._dead ? 'disposed' : 'idle') : STATES[X.ctm_state(this._h)];
+      return this._h < 0 ? (this._dead ? 'disposed' : 'idle') : STATES[X.a(this._h)];
     },
     configurable: true,
   });
@@ -792,7 +797,7 @@ export function createHost(load) {
     if (this._h < 0) {
       return { state: this.state, expiresAt: null, refreshAt: null, generation: 0, consecutiveFailures: 0, lastError: null, offline: false };
     }
-    X.ctm_snapshot(this._h);
+    X.z(this._h);
     out();
     const nul = (v) => (v < 0 ? null : v);
     const state = STATES[N()];
@@ -817,9 +822,9 @@ export function createHost(load) {
       const off = listen(target, event, f);
       if (off) this._hooks.push(off);
     };
-    const resume = () => this._in('ctm_resume');
-    hook(G, 'online', () => this._in('ctm_online', 1));
-    hook(G, 'offline', () => this._in('ctm_online', 0));
+    const resume = () => this._in('m');
+    hook(G, 'online', () => this._in('O', 1));
+    hook(G, 'offline', () => this._in('O', 0));
     hook(G, 'focus', resume);
     hook(G, 'pageshow', resume);
     hook(get(G, 'document'), 'visibilitychange', () => {
@@ -842,22 +847,22 @@ export function createHost(load) {
         ).catch(noop);
       } catch {}
     }
-    if (get(get(G, 'navigator'), 'onLine') === false) this._in('ctm_online', 0);
+    if (get(get(G, 'navigator'), 'onLine') === false) this._in('O', 0);
   };
 
   P._onTab = function (m) {
     if (this._dead) return;
     if (m.type === 'token') {
       const now = this._now();
-      X.ctm_tab_token(this._h, now, put(m.entry));
+      X.T(this._h, now, put(m.entry));
       this._drive();
     } else if (m.type === 'hello') {
-      if (X.ctm_hello(this._h, this._now())) {
+      if (X.h(this._h, this._now())) {
         out();
         this._bus.post({ type: 'token', entry: S() });
       }
     } else {
-      const ended = X.ctm_logout(this._h, this._now());
+      const ended = X.l(this._h, this._now());
       this._drive();
       if (ended === 1) this._appLogout();
     }
@@ -891,7 +896,7 @@ export function createHost(load) {
     try {
       v = ls.getItem(this._scope + ':cycle');
     } catch {}
-    return typeof v === 'string' && X.ctm_peer_newer(this._h, now, put(v)) === 1;
+    return typeof v === 'string' && X.P(this._h, now, put(v)) === 1;
   };
 
   /** Whether another live manager of this scope holds its presence lock (true without Web Locks). */
@@ -920,7 +925,7 @@ export function createHost(load) {
     try {
       controller = new AbortController();
     } catch {
-      X.ctm_fetch_failed(this._h, this._now(), op, 0, -1);
+      X.F(this._h, this._now(), op, 0, -1);
       return;
     }
     const signal = controller.signal;
@@ -958,7 +963,7 @@ export function createHost(load) {
     if (attempt === 1 && this._bus && !this._dead) {
       if (this._peerNewer(this._now()) && (await this._peersAlive())) {
         this._bus.post({ type: 'hello' });
-        const wait = Math.min(Math.floor(X.ctm_fetch_timeout(this._h) / 4), PEER_WAIT_MS);
+        const wait = Math.min(Math.floor(X.M(this._h) / 4), PEER_WAIT_MS);
         await new Promise((resolve) => setTimeout(resolve, wait));
         if (!this._f.has(op)) return;
       }
@@ -973,7 +978,7 @@ export function createHost(load) {
     try {
       const f = this._o.fetchToken;
       if (f) {
-        const previous = X.ctm_current(this._h) ? (out(), readInfo()) : null;
+        const previous = X.c(this._h) ? (out(), readInfo()) : null;
         v = await f({ reason, attempt, signal, previous });
       } else {
         const e = this._o.endpoint;
@@ -987,10 +992,10 @@ export function createHost(load) {
     }
     this._f.delete(op);
     const h = this._h;
-    const fail = (status, retryAfter) => this._in('ctm_fetch_failed', op, status, retryAfter);
+    const fail = (status, retryAfter) => this._in('F', op, status, retryAfter);
     const retryAfter = (headers) => {
       const value = header(headers, 'retry-after');
-      return value === undefined ? -1 : X.ctm_retry_after(put(value), this._now());
+      return value === undefined ? -1 : X.A(put(value), this._now());
     };
     if (!ok) {
       // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header); else network.
@@ -1007,7 +1012,7 @@ export function createHost(load) {
       const headers = get(v, 'headers');
       if (status < 200 || status >= 300) return status === 0 ? fail(0, -1) : fail(status, retryAfter(headers));
       const d = header(headers, 'date');
-      if (d !== undefined) date = X.ctm_http_date(put(d));
+      if (d !== undefined) date = X.H(put(d));
       try {
         v = await v.json();
       } catch {
@@ -1020,13 +1025,13 @@ export function createHost(load) {
         let x = v;
         for (const key of PATHS[i]) x = isObject(x) ? get(x, key) : undefined;
         if (x === undefined) continue;
-        if (x === null) X.ctm_field(i, 1, 0, -1);
-        else if (typeof x === 'string') X.ctm_field(i, 2, 0, put(x));
-        else if (typeof x === 'number') X.ctm_field(i, 3, x, -1);
-        else X.ctm_field(i, 4, 0, -1);
+        if (x === null) X.f(i, 1, 0, -1);
+        else if (typeof x === 'string') X.f(i, 2, 0, put(x));
+        else if (typeof x === 'number') X.f(i, 3, x, -1);
+        else X.f(i, 4, 0, -1);
       }
     }
-    X.ctm_fetch_ok(h, this._now(), op, object ? 1 : 0, date);
+    X.k(h, this._now(), op, object ? 1 : 0, date);
     this._drive();
   };
 
@@ -1051,7 +1056,7 @@ export function createHost(load) {
         // CometChat rejects a second concurrent login with LOGIN_IN_PROGRESS.
         result = get(e, 'name') === 'LOGIN_IN_PROGRESS' || get(e, 'code') === 'LOGIN_IN_PROGRESS' ? 1 : 2;
       }
-      this._in('ctm_login_result', op, result);
+      this._in('L', op, result);
     })();
   };
 
@@ -1095,7 +1100,7 @@ export function createHost(load) {
         }
       }
       const now = this._now();
-      X.ctm_stored(this._h, now, entry === undefined ? -1 : put(entry));
+      X.S(this._h, now, entry === undefined ? -1 : put(entry));
       this._drive();
     })();
   };

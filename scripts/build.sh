@@ -16,6 +16,7 @@ rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manag
 # types and no multi-value in the output (the interface is i32/f64 only).
 "$BIN/wasm-opt" -Oz --converge --strip-debug --strip-producers --strip-target-features \
   --mvp-features --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
+  --remove-exports=__data_end --remove-exports=__heap_base \
   target/wasm32-unknown-unknown/release/chat_token_manager.wasm -o pkg/chat_token_manager.wasm
 ESBUILD=(--bundle --minify --mangle-props=^_ --target=es2020 --legal-comments=none --log-level=warning)
 "$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* --outfile=pkg/index.mjs

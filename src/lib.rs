@@ -15,11 +15,15 @@
 //!   stream is its byte length (a number, `-1` for none) followed by its bytes.
 //! - Times are epoch milliseconds as `f64`; ids (ops, waiters) are `f64` integers.
 //! - Machines are addressed by a handle (`i32`) from [`ctm_new`].
+//! - Export names: in the wasm module each `ctm_*` function is exported under a one-letter
+//!   name (its `export_name` attribute: `ctm_new` is `n`, `ctm_get` is `g`, `ctm_poll` is `p`…)
+//!   to keep the payload small; `js/host.mjs` calls them by those names. Natively they keep
+//!   their `ctm_*` symbol.
 //!
 //! ```js
-//! const h = exports.ctm_new(-1, 0.1, 86400000, 10000, 30000, 1000, 60000, 6, 0, seed, 0);
-//! const waiter = exports.ctm_get(h, Date.now()); // ≥ 0: wait for a settle naming it
-//! for (let kind; (kind = exports.ctm_poll(h)); ) act(kind, readOut());
+//! const h = exports.n(-1, 0.1, 86400000, 10000, 30000, 1000, 60000, 6, 0, seed, 0); // ctm_new
+//! const waiter = exports.g(h, Date.now()); // ctm_get; ≥ 0: wait for a settle naming it
+//! for (let kind; (kind = exports.p(h)); ) act(kind, readOut()); // ctm_poll
 //! ```
 #![deny(missing_docs)]
 // The shipped module links no std: no panic hook, no formatting machinery, no dlmalloc. The
@@ -170,7 +174,8 @@ fn error(e: &TokenError) {
 // ----- plumbing ---------------------------------------------------------------------------
 
 /// A buffer of `len` bytes for the host to write a UTF-8 string into; returns its address.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "i")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_in(len: i32) -> i32 {
     let input = &mut g().input;
     input.clear();
@@ -188,7 +193,8 @@ fn input(len: i32) -> Option<&'static str> {
 
 /// The out-stream: the address of four `u32`s — numbers' address, numbers' count, bytes'
 /// address, bytes' length.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "o")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_out() -> i32 {
     let g = g();
     g.header = [g.nums.as_ptr() as u32, g.nums.len() as u32, g.bytes.as_ptr() as u32, g.bytes.len() as u32];
@@ -212,7 +218,8 @@ fn opt_time(v: f64) -> Option<Millis> {
 
 /// A new machine; returns its handle, or `-1` with the `invalid_options` error written out.
 /// `margin` is `-1` for the default; `login` and `persist` are 0/1.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "n")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn ctm_new(
     margin: f64,
@@ -276,37 +283,36 @@ macro_rules! with {
 }
 
 /// `getToken()`: see [`request`].
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "g")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_get(h: i32, now: f64) -> f64 {
     with!(h, -3.0, |m| request(m.get_token(time(now))))
 }
 
 /// `start()`: see [`request`].
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "s")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_start(h: i32, now: f64) -> f64 {
     with!(h, -3.0, |m| request(m.start(time(now))))
 }
 
 /// `refresh()`: see [`request`].
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "r")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_refresh(h: i32, now: f64) -> f64 {
     with!(h, -3.0, |m| request(m.refresh(time(now))))
 }
 
-/// A wake-up refresh (reason `resume`): see [`request`].
-#[no_mangle]
-pub extern "C" fn ctm_refresh_resume(h: i32, now: f64) -> f64 {
-    with!(h, -3.0, |m| request(m.refresh_for(time(now), chat_token_core::Reason::Resume)))
-}
-
 /// `handleUnauthorized(stale?)`, the stale token in the input buffer (`len` `-1`: none).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "u")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_unauthorized(h: i32, now: f64, len: i32) -> f64 {
     with!(h, -3.0, |m| request(m.handle_unauthorized(time(now), input(len))))
 }
 
 /// `logout()`: 1 if a session ended, 0 if not, `-2` rejected (error written out).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "l")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_logout(h: i32, now: f64) -> i32 {
     clear();
     with!(h, -3, |m| match m.logout(time(now)) {
@@ -319,14 +325,16 @@ pub extern "C" fn ctm_logout(h: i32, now: f64) -> i32 {
 }
 
 /// `dispose()`.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "d")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_dispose(h: i32) {
     with!(h, (), |m| m.dispose())
 }
 
 /// Sets field `i` of [`FIELD_PATHS`] of the next token response: kind 0 missing, 1 null,
 /// 2 string (from the input buffer, `len` bytes), 3 number (`num`), 4 anything else.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "f")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
     let value = match kind {
         1 => Value::Null,
@@ -342,7 +350,8 @@ pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
 
 /// Fetch `op` answered with the fields set by [`ctm_field`] (`object` 0 when the body is
 /// not an object); `date` is the response's `Date` in epoch ms (`-1`: none). Resets the fields.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "k")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_ok(h: i32, now: f64, op: f64, object: i32, date: f64) {
     let fields = core::mem::replace(&mut g().fields, [const { Value::Missing }; FIELD_PATHS.len()]);
     with!(h, (), |m| m.handle_fetch_response_dated(time(now), OpId(op as u64), &Prepared(&fields, object != 0), opt_time(date)))
@@ -350,7 +359,8 @@ pub extern "C" fn ctm_fetch_ok(h: i32, now: f64, op: f64, object: i32, date: f64
 
 /// Fetch `op` failed: `status` 100–65535 an HTTP status (with `retry_after` ms, `-1`
 /// none), 0 a network error, `-1` a body that is not valid JSON.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "F")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_failed(h: i32, now: f64, op: f64, status: i32, retry_after: f64) {
     let err = match status {
         -1 => TokenError::invalid_response("body", "is not valid JSON"),
@@ -361,7 +371,8 @@ pub extern "C" fn ctm_fetch_failed(h: i32, now: f64, op: f64, status: i32, retry
 }
 
 /// The login `op` settled: 0 ok, 1 `LOGIN_IN_PROGRESS`, 2 failed.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "L")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_login_result(h: i32, now: f64, op: f64, result: i32) {
     let result = match result {
         0 => LoginResult::Ok,
@@ -372,31 +383,36 @@ pub extern "C" fn ctm_login_result(h: i32, now: f64, op: f64, result: i32) {
 }
 
 /// The timer fired.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "t")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_timeout(h: i32, now: f64) {
     with!(h, (), |m| m.handle_timeout(time(now)))
 }
 
 /// The host woke up (visible, focus, pageshow, app active).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "m")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_resume(h: i32, now: f64) {
     with!(h, (), |m| m.resume(time(now)))
 }
 
 /// The network went away (0) or came back (1).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "O")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_online(h: i32, now: f64, online: i32) {
     with!(h, (), |m| m.set_online(time(now), online != 0))
 }
 
 /// The persisted entry (input buffer, `len` `-1`: nothing stored).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "S")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_stored(h: i32, now: f64, len: i32) {
     with!(h, (), |m| m.handle_stored(time(now), input(len)))
 }
 
 /// Another tab's token entry (input buffer); 1 if adopted.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "T")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_tab_token(h: i32, now: f64, len: i32) -> i32 {
     with!(h, 0, |m| input(len).map_or(0, |e| i32::from(m.handle_tab_token(time(now), e))))
 }
@@ -408,7 +424,8 @@ pub extern "C" fn ctm_tab_token(h: i32, now: f64, len: i32) -> i32 {
 /// 5 load stored · 6 persist (entry) · 7 clear stored · 8 share (entry, issuedAt, expiresAt)
 /// · 9 settle (count, ids…, ok, info | error) · 10 token event (info) · 11 error event
 /// (error) · 12 state event (state) · 13 expired · 14 logged out · 15 log (level, message, code).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "p")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_poll(h: i32) -> i32 {
     clear();
     let Some(action) = machine(h).and_then(Machine::poll_action) else { return 0 };
@@ -485,27 +502,31 @@ pub extern "C" fn ctm_poll(h: i32) -> i32 {
 }
 
 /// When the timer must fire next (epoch ms), `-1` for never.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "D")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_deadline(h: i32) -> f64 {
     with!(h, -1.0, |m| m.poll_timeout().map_or(-1.0, |t| t as f64))
 }
 
 /// Until when `getToken()` answers with the current token and no other effect (see
 /// [`Machine::ready_until`]); `-1` when it would not.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "U")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_ready_until(h: i32) -> f64 {
     with!(h, -1.0, |m| m.ready_until().map_or(-1.0, |t| t as f64))
 }
 
 /// The state's index (`idle` 0 … `disposed` 8).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "a")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_state(h: i32) -> i32 {
     with!(h, 8, |m| m.state() as i32)
 }
 
 /// Writes the snapshot out: state, expiresAt, refreshAt (`-1`: null), generation,
 /// consecutiveFailures, offline, has-error, error.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "z")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_snapshot(h: i32) {
     clear();
     with!(h, (), |m| {
@@ -527,7 +548,8 @@ pub extern "C" fn ctm_snapshot(h: i32) {
 }
 
 /// Writes the current token's info out (for `ctx.previous`); 0 when there is none.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "c")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_current(h: i32) -> i32 {
     clear();
     with!(h, 0, |m| match m.current() {
@@ -541,7 +563,8 @@ pub extern "C" fn ctm_current(h: i32) -> i32 {
 
 /// Writes the entry of a token usable at `now` out (the answer to another tab's `hello`);
 /// 0 when there is none.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "h")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_hello(h: i32, now: f64) -> i32 {
     clear();
     with!(h, 0, |m| match m.usable_token(time(now)).and_then(stored::format) {
@@ -555,7 +578,8 @@ pub extern "C" fn ctm_hello(h: i32, now: f64) -> i32 {
 
 /// Whether the cross-tab marker `issuedAt:expiresAt` (input buffer) names a token newer
 /// than this manager's and still usable at `now` (then the tab asks its peers first).
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "P")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_peer_newer(h: i32, now: f64, len: i32) -> i32 {
     let now = time(now);
     let Some((issued, expires)) = input(len).and_then(|t| t.split_once(':')) else { return 0 };
@@ -567,20 +591,23 @@ pub extern "C" fn ctm_peer_newer(h: i32, now: f64, len: i32) -> i32 {
 }
 
 /// The machine's `fetchTimeoutMs`.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "M")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_timeout(h: i32) -> f64 {
     with!(h, 0.0, |m| m.fetch_timeout_ms() as f64)
 }
 
 /// An HTTP-date (input buffer) in epoch ms; `-1` when it is not one.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "H")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_http_date(len: i32) -> f64 {
     input(len).and_then(parse_http_date).map_or(-1.0, |t| t as f64)
 }
 
 /// A `Retry-After` value (input buffer) received at `now`, as a delay in ms; `-1` when it is
 /// neither delta-seconds nor an HTTP-date.
-#[no_mangle]
+#[cfg_attr(target_arch = "wasm32", export_name = "A")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_retry_after(len: i32, now: f64) -> f64 {
     input(len).and_then(|v| parse_retry_after(v, time(now))).map_or(-1.0, |t| t as f64)
 }
