@@ -25,7 +25,8 @@ const noop = () => {};
 function liveOptions(options, latest) {
   const out = { ...options };
   for (const name of CALLBACKS) {
-    if (typeof options[name] === 'function') out[name] = (...args) => latest.current[name](...args);
+    const first = options[name];
+    if (typeof first === 'function') out[name] = (...args) => (latest.current[name] ?? first)(...args);
   }
   return out;
 }

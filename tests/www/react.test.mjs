@@ -23,7 +23,7 @@ import { renderToString } from 'react-dom/server';
 import { TokenManagerProvider, useChatToken } from 'chat-token-manager/react';
 import { TokenManager } from 'chat-token-manager';
 
-const log = (window.log = { states: [], logins: [], logouts: 0, managers: new Set(), reasons: [], renders: 0, started: new Set(), disposed: 0 });
+const log = (window.log = { states: [], logins: [], logouts: 0, managers: new Set(), reasons: [], renders: 0, loginRenders: [], started: new Set(), disposed: 0 });
 // Counts the managers that were started and disposed, whoever made them.
 const { start, dispose } = TokenManager.prototype;
 TokenManager.prototype.start = function (...args) { log.started.add(this); return start.apply(this, args); };
@@ -48,12 +48,12 @@ function Status() {
 }
 
 function App({ userKey, ttl }) {
-  const [, setN] = useState(0);
+  const [n, setN] = useState(0);
   window.t.rerender = () => setN((n) => n + 1);
   // A new options object on every render, as inline props are.
   const options = {
     endpoint: { url: '/token?ttl=' + ttl, body: { user: userKey } },
-    login: (token) => { log.logins.push(token); },
+    login: (token) => { log.logins.push(token); log.loginRenders.push(n); },
     logout: () => { log.logouts++; },
     crossTab: false,
     logger: null,
@@ -181,11 +181,14 @@ test('a new options object on re-render keeps the manager; a new userKey dispose
   await sleep(300);
   assert.equal(api.requests.length, 1, 'no refetch for a new options object');
   assert.equal(await page.evaluate(() => window.log.managers.size), 1);
+  // The manager calls the latest render's callbacks.
+  await page.evaluate(() => [...window.log.managers][0].refresh());
+  assert.deepEqual(await page.evaluate(() => window.log.loginRenders), [0, 2], 'login from the first render, then from the latest');
 
   await page.evaluate(() => window.t.mount('bob'));
-  await page.waitForFunction(() => window.log.logins.length === 2 && document.querySelector('#state')?.textContent === 'ready');
-  assert.equal(api.requests.length, 2);
-  assert.deepEqual(api.requests.map((r) => r.body.user), ['alice', 'bob'], 'the new manager uses the current options');
+  await page.waitForFunction(() => window.log.logins.length === 3 && document.querySelector('#state')?.textContent === 'ready');
+  assert.equal(api.requests.length, 3);
+  assert.deepEqual(api.requests.map((r) => r.body.user), ['alice', 'alice', 'bob'], 'the new manager uses the current options');
   assert.deepEqual(await page.evaluate(() => window.t.managerStates()), ['disposed', 'ready']);
 });
 
