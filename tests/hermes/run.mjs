@@ -53,6 +53,7 @@ function scenarioScript(file, pkgSource = packageSource()) {
   let prelude = ENGINE === 'node' ? 'globalThis.print = (s) => process.stdout.write(s + "\\n");\n' : '';
   // A scenario with this line runs with React Native's globals set before the package loads.
   if (body.includes('// hermes-test: react-native-globals')) prelude += 'globalThis.__RN_GLOBALS__ = true;\n';
+  if (body.includes('// hermes-test: no-abort-controller')) prelude += 'globalThis.__NO_ABORT_CONTROLLER__ = true;\n';
   const script = prelude + shim + '\n' + pkgSource + '\n' + body;
   const path = join(OUT, `${name}${pkgSource === packageSource() ? '' : '.metro'}${ENGINE === 'node' ? '.cjs' : '.js'}`);
   writeFileSync(path, script);
@@ -103,15 +104,23 @@ test('the React Native entry compiles to Hermes bytecode (hermesc, as a release 
   assert.ok(readFileSync(hbc).length > 0);
 });
 
-const files = readdirSync(join(HERE, 'scenarios')).filter((f) => f.endsWith('.js')).sort();
-for (const file of files) {
+// A scenario marked `// hermes-test: todo <why>` documents a known gap: it runs, is reported
+// as TODO and does not fail the layer; the whole-suite loops below leave it out.
+const todos = new Map();
+const all = readdirSync(join(HERE, 'scenarios')).filter((f) => f.endsWith('.js')).sort();
+for (const file of all) {
+  const m = /\/\/ hermes-test: todo (.*)/.exec(readFileSync(join(HERE, 'scenarios', file), 'utf8'));
+  if (m) todos.set(file, m[1].trim());
+}
+const files = all.filter((f) => !todos.has(f));
+for (const file of all) {
   const src = readFileSync(join(HERE, 'scenarios', file), 'utf8');
   const name = /scenario\('([^']+)'/.exec(src)?.[1] ?? file;
-  test(`hermes: ${name}`, async () => {
+  test(`hermes: ${name}`, { todo: todos.get(file) }, async () => {
     const out = await runScenario(file);
     const result = resultOf(out);
     const detail = `\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`;
-    assert.ok(result, `no result line (exit ${out.code}${out.signal ? ', ' + out.signal : ''})${detail}`);
+    assert.ok(result, `no result line (exit ${out.code}${out.signal ? ', ' + out.signal : ''}): the scenario stalled on a promise that never settled${detail}`);
     assert.ok(result.ok, result.message + detail);
     assert.equal(out.code, 0, `exit code${detail}`);
   });

@@ -154,8 +154,12 @@ var __hermesTest = (function (global) {
     var ls = s._listeners.slice();
     for (var i = 0; i < ls.length; i++) ls[i].call(s, ev);
   };
-  global.AbortController = AbortController;
-  global.AbortSignal = AbortSignal;
+  // React Native has had AbortController since 0.60; a bare Hermes embedding has none, and a
+  // scenario marked `// hermes-test: no-abort-controller` runs without it.
+  if (!global.__NO_ABORT_CONTROLLER__) {
+    global.AbortController = AbortController;
+    global.AbortSignal = AbortSignal;
+  }
 
   // ---- console (React Native routes it to the device log) -----------------------------------
   var logs = [];
