@@ -38,7 +38,7 @@ mod alloc_free_list;
 
 use alloc::vec::Vec;
 use chat_token_core::{
-    parse::{parse_http_date, parse_retry_after, Fields, Value, MAX_TIME_MS},
+    parse::{parse_http_date, parse_retry_after, parse_u64, Fields, Value, MAX_TIME_MS},
     schedule, stored, Action, Config, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
     TokenInfo,
 };
@@ -582,8 +582,9 @@ pub extern "C" fn ctm_hello(h: i32, now: f64) -> i32 {
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_peer_newer(h: i32, now: f64, len: i32) -> i32 {
     let now = time(now);
-    let Some((issued, expires)) = input(len).and_then(|t| t.split_once(':')) else { return 0 };
-    let (Ok(issued), Ok(expires)) = (issued.parse::<Millis>(), expires.parse::<Millis>()) else { return 0 };
+    let Some(t) = input(len).map(str::as_bytes) else { return 0 };
+    let Some(colon) = t.iter().position(|&b| b == b':') else { return 0 };
+    let (Some(issued), Some(expires)) = (parse_u64(&t[..colon]), parse_u64(&t[colon + 1..])) else { return 0 };
     with!(h, 0, |m| {
         let mine = m.current().map_or(0, |i| i.issued_at);
         i32::from(issued > mine && expires > issued && now < schedule::usable_until(issued, expires))

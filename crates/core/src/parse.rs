@@ -244,16 +244,37 @@ pub fn parse_number(s: &str) -> Option<f64> {
     Some(if neg { -value } else { value })
 }
 
+/// Parses an unsigned decimal integer exactly as `str::parse::<u64>` does (an optional `+`,
+/// then at least one ASCII digit, no overflow), without the generic integer parser.
+pub fn parse_u64(s: &[u8]) -> Option<u64> {
+    let s = match s {
+        [b'+', rest @ ..] => rest,
+        _ => s,
+    };
+    if s.is_empty() {
+        return None;
+    }
+    s.iter().try_fold(0u64, |acc, &b| {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(d))
+    })
+}
+
 /// The `exp` claim of a JWT, in seconds.
 ///
 /// `Ok(None)` when `token` is not a JWT (opaque tokens such as CometChat's) or has no
 /// `exp`; an error when it is a JWT whose `exp` is not a number.
 pub fn jwt_exp(token: &str) -> Result<Option<f64>, TokenError> {
-    let mut parts = token.split('.');
+    // Split on bytes ('.' is ASCII): the same parts as `str::split('.')`, without the
+    // char-pattern searcher in the wasm.
+    let mut parts = token.as_bytes().split(|&b| b == b'.');
     let (Some(_header), Some(payload), Some(_sig), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Ok(None);
     };
-    let Some(json) = base64url_decode(payload) else { return Ok(None) };
+    let Some(json) = base64url_decode_bytes(payload) else { return Ok(None) };
     match crate::json::top_level_field(&json, b"exp") {
         Err(()) => Ok(None),
         Ok(None) => Ok(None),
@@ -266,11 +287,18 @@ pub fn jwt_exp(token: &str) -> Result<Option<f64>, TokenError> {
 
 /// Decodes unpadded or padded base64url (also accepts the standard alphabet).
 pub fn base64url_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
+    base64url_decode_bytes(s.as_bytes())
+}
+
+fn base64url_decode_bytes(mut s: &[u8]) -> Option<Vec<u8>> {
+    // `trim_end_matches('=')`, on bytes.
+    while let [rest @ .., b'='] = s {
+        s = rest;
+    }
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let mut acc: u32 = 0;
     let mut bits = 0;
-    for c in s.bytes() {
+    for &c in s {
         let v = match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
@@ -396,4 +424,55 @@ pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
         return Some(secs.unwrap_or(u64::MAX).saturating_mul(1000));
     }
     Some(parse_http_date(v)?.saturating_sub(now))
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::string::ToString;
+
+    #[test]
+    fn parse_u64_matches_str_parse_on_edge_cases() {
+        for s in ["", "+", "-", "0", "+0", "-0", "00", "+12", "++1", "1+", " 1", "1 ", "18446744073709551615", "18446744073709551616", "0018446744073709551615", "9007199254740991", "1a", "١"] {
+            assert_eq!(parse_u64(s.as_bytes()), s.parse::<u64>().ok(), "{s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parse_u64_matches_str_parse(s in "[+-]?[0-9]{0,22}[ a+:]?[0-9]{0,3}") {
+            prop_assert_eq!(parse_u64(s.as_bytes()), s.parse::<u64>().ok());
+        }
+
+        #[test]
+        fn parse_u64_matches_str_parse_on_any_string(s in "\\PC{0,24}") {
+            prop_assert_eq!(parse_u64(s.as_bytes()), s.parse::<u64>().ok());
+        }
+
+        #[test]
+        fn parse_u64_round_trips(n in any::<u64>()) {
+            prop_assert_eq!(parse_u64(n.to_string().as_bytes()), Some(n));
+        }
+
+        #[test]
+        fn base64_decoding_of_bytes_matches_the_str_version(s in "[A-Za-z0-9_+/=-]{0,40}") {
+            // The byte-level padding strip equals `str::trim_end_matches('=')`.
+            let trimmed = s.trim_end_matches('=');
+            let mut b = s.as_bytes();
+            while let [rest @ .., b'='] = b {
+                b = rest;
+            }
+            prop_assert_eq!(b, trimmed.as_bytes());
+            prop_assert_eq!(base64url_decode(&s), base64url_decode_bytes(s.as_bytes()));
+        }
+
+        #[test]
+        fn jwt_parts_split_on_bytes_as_on_chars(s in "[a-z.é€😀]{0,20}") {
+            let bytes: std::vec::Vec<&[u8]> = s.as_bytes().split(|&b| b == b'.').collect();
+            let chars: std::vec::Vec<&[u8]> = s.split('.').map(str::as_bytes).collect();
+            prop_assert_eq!(bytes, chars);
+        }
+    }
 }
