@@ -3,7 +3,7 @@
 // CommonJS module Metro makes of it) instead of the WebAssembly entry. It checks the
 // translated core against the same expectations as the real module, in Node.
 // NATIVE_ENTRY overrides the file (for trying other builds).
-import { register } from 'node:module';
+import Module, { register } from 'node:module';
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -16,3 +16,9 @@ copyFileSync(src, tmp);
 renameSync(tmp, dest); // atomic: test files start in parallel
 process.env.NATIVE_ENTRY_URL = pathToFileURL(dest).href;
 register('./hooks.mjs', import.meta.url);
+// And `require('chat-token-manager')` (CommonJS, which the hooks above do not see) to the same
+// file, so both share one instance as with the real Node entries.
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return request === 'chat-token-manager' ? dest : resolveFilename.call(this, request, ...rest);
+};
