@@ -97,6 +97,12 @@ test('the React Native entry is ES5: no let/const (Hermes 0.12 scopes them like 
   assert.doesNotThrow(() => transformSync(readFileSync(PKG_NATIVE, 'utf8'), { target: 'es5', logLevel: 'silent' }));
 });
 
+test("TypeScript with React Native's tsconfig (bundler resolution, 'react-native' condition) types the package, misuse included", async () => {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const out = await run(process.execPath, [tsc, '-p', join(HERE, 'types')]);
+  assert.equal(out.code, 0, `tsc failed:\n${out.stdout}${out.stderr}`);
+});
+
 test('the React Native entry compiles to Hermes bytecode (hermesc, as a release build does)', { skip: ENGINE === 'node' }, async () => {
   const hbc = join(OUT, 'index.native.hbc');
   const out = await run(HERMESC, ['-O', '-emit-binary', '-out', hbc, PKG_NATIVE]);
