@@ -98,6 +98,8 @@ const bundled = esbuild.buildSync({
   format: 'cjs',
   platform: 'neutral',
   target: 'es2020',
+  // As scripts/build.sh: the host's internal properties start with `_`.
+  mangleProps: /^_/,
   legalComments: 'none',
   logLevel: 'warning',
 }).outputFiles[0].text;
