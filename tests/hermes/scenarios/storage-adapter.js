@@ -34,6 +34,8 @@ scenario('storage adapter (AsyncStorage-like): the next launch reuses the stored
   t.assert.equal((await p1).source, 'network', 'first launch fetches');
   await t.advance(50);
   t.assert.ok(typeof store.chat === 'string' && store.chat.length > 0, 'the token was persisted under storageKey');
+  // Only that key: expo-secure-store accepts keys of [A-Za-z0-9._-] only.
+  t.assert.deepEqual(Object.keys(store), ['chat'], 'keys written');
   first.dispose();
 
   await t.advance(60 * 1000); // the app is relaunched a minute later
