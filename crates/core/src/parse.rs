@@ -103,7 +103,7 @@ pub fn parse_token_response_dated(
             TokenError::invalid_response("authToken", "is missing: expected a token string in authToken, token, accessToken or data.authToken")
         })?;
     let token = match value {
-        Value::Str(s) if s.trim().is_empty() => return Err(TokenError::invalid_response(field, "must not be empty")),
+        Value::Str(s) if trim(&s).is_empty() => return Err(TokenError::invalid_response(field, "must not be empty")),
         Value::Str(s) => s,
         _ => return Err(TokenError::invalid_response(field, "must be a string")),
     };
@@ -187,7 +187,7 @@ fn string_field(src: &impl Fields, name: &'static str, nested: &'static str) -> 
 /// Parses a decimal number (`"3600"`, `" 1.5e3 "`) without pulling in float parsing.
 /// Returns `None` for anything that is not a plain finite decimal.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let b = s.trim().as_bytes();
+    let b = trim(s).as_bytes();
     let (neg, b) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         Some(b'+') => (false, &b[1..]),
@@ -242,6 +242,51 @@ pub fn parse_number(s: &str) -> Option<f64> {
         return None;
     }
     Some(if neg { -value } else { value })
+}
+
+/// Whether `c` is Unicode `White_Space` (what `char::is_whitespace` and `str::trim` use).
+fn is_ws(c: u32) -> bool {
+    matches!(c, 0x09..=0x0d | 0x20 | 0x85 | 0xa0 | 0x1680 | 0x2000..=0x200a | 0x2028 | 0x2029 | 0x202f | 0x205f | 0x3000)
+}
+
+/// The code point of the character of valid UTF-8 starting at `b[i]` (any 4-byte character
+/// maps to a value above U+FFFF, which is never whitespace).
+fn code_point(b: &[u8], i: usize) -> u32 {
+    let at = |k: usize| u32::from(b.get(i + k).copied().unwrap_or(0));
+    let (x, c1, c2) = (at(0), at(1) & 0x3f, at(2) & 0x3f);
+    if x < 0x80 {
+        x
+    } else if x < 0xe0 {
+        (x & 0x1f) << 6 | c1
+    } else if x < 0xf0 {
+        (x & 0x0f) << 12 | c1 << 6 | c2
+    } else {
+        u32::MAX
+    }
+}
+
+/// Exactly `str::trim` (Unicode `White_Space` at both ends), on the UTF-8 bytes: smaller in
+/// the wasm than core's char-pattern machinery.
+pub(crate) fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let (mut i, mut j) = (0, b.len());
+    while i < j && is_ws(code_point(b, i)) {
+        // Whitespace is at most 3 bytes long: ASCII, C2 xx, or Ex xx xx.
+        let x = b.get(i).copied().unwrap_or(0);
+        i += if x < 0x80 { 1 } else if x < 0xe0 { 2 } else { 3 };
+    }
+    while i < j {
+        // The last character's lead byte (continuation bytes are 10xxxxxx).
+        let mut k = j - 1;
+        while k > i && b.get(k).is_some_and(|&x| x & 0xc0 == 0x80) {
+            k -= 1;
+        }
+        if !is_ws(code_point(b, k)) {
+            break;
+        }
+        j = k;
+    }
+    s.get(i..j).unwrap_or_default()
 }
 
 /// Parses an unsigned decimal integer exactly as `str::parse::<u64>` does (an optional `+`,
@@ -374,7 +419,7 @@ fn weekday(s: &[u8], full: bool) -> Option<(u64, usize)> {
 /// (`Sun Nov  6 08:49:37 1994`), with a weekday that matches the date and years 1970–9999.
 /// Accepts exactly what the `httpdate` crate accepts (tests/http_date.rs compares the two).
 pub fn parse_http_date(value: &str) -> Option<Millis> {
-    let s = value.trim();
+    let s = trim(value);
     if !s.is_ascii() {
         return None;
     }
@@ -418,7 +463,7 @@ pub fn parse_http_date(value: &str) -> Option<Millis> {
 /// Accepts delta-seconds (`"120"`) and an HTTP-date (all three formats of RFC 9110); a
 /// date in the past is a zero delay. `None` when the value is neither.
 pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
-    let v = value.trim();
+    let v = trim(value);
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         let secs = v.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')));
         return Some(secs.unwrap_or(u64::MAX).saturating_mul(1000));
@@ -432,6 +477,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::string::ToString;
+
+    #[test]
+    fn trim_matches_str_trim_for_every_whitespace_char() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            for s in [std::format!("{c}"), std::format!("{c}x{c}"), std::format!("x{c}{c}"), std::format!("{c}{c}x")] {
+                assert_eq!(trim(&s), s.trim(), "U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn stored_clean_matches_char_is_control_for_every_char() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            for s in [std::format!("{c}"), std::format!("a{c}"), std::format!("{c}é{c}")] {
+                assert_eq!(crate::stored::clean(&s), !s.chars().any(char::is_control), "U+{:04X}", c as u32);
+            }
+        }
+    }
 
     #[test]
     fn parse_u64_matches_str_parse_on_edge_cases() {
@@ -449,6 +512,16 @@ mod tests {
         #[test]
         fn parse_u64_matches_str_parse_on_any_string(s in "\\PC{0,24}") {
             prop_assert_eq!(parse_u64(s.as_bytes()), s.parse::<u64>().ok());
+        }
+
+        #[test]
+        fn trim_matches_str_trim(s in "[ \t\n\r\x0b\x0c\u{85}\u{a0}\u{1680}\u{2000}-\u{200b}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}\u{feff}a1é\u{80}\u{9a}\u{1681}\u{2080}\u{3001}]{0,12}") {
+            prop_assert_eq!(trim(&s), s.trim());
+        }
+
+        #[test]
+        fn trim_matches_str_trim_on_any_string(s in "\\PC{0,16}|\\s{0,4}\\PC{0,4}\\s{0,4}") {
+            prop_assert_eq!(trim(&s), s.trim());
         }
 
         #[test]

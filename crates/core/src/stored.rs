@@ -31,8 +31,11 @@ pub struct Stored {
     pub ws_token: Option<String>,
 }
 
-fn clean(s: &str) -> bool {
-    !s.chars().any(char::is_control)
+/// No control character (`char::is_control`: U+0000–001F, U+007F–009F), checked on the
+/// UTF-8 bytes (U+0080–009F is `C2 80`–`C2 9F`): no char decoding in the wasm.
+pub(crate) fn clean(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0x9f))))
 }
 
 /// The entry for `info`; `None` if a token contains a control character (such a token
@@ -89,7 +92,7 @@ pub fn parse(entry: &str) -> Option<Stored> {
     let refresh_token = opt(next()?);
     let ws_token = opt(next()?);
     let lines_clean = [Some(token), refresh_token.as_deref(), ws_token.as_deref()].into_iter().flatten().all(clean);
-    if next().is_some() || token.trim().is_empty() || !lines_clean || expires_at <= issued_at {
+    if next().is_some() || crate::parse::trim(token).is_empty() || !lines_clean || expires_at <= issued_at {
         return None;
     }
     Some(Stored { token: token.to_string(), issued_at, expires_at, refresh_token, ws_token })
