@@ -8,9 +8,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-HERMES=tests/hermes/node_modules/hermes-engine-cli/linux64-bin/hermes
-if [ ! -x "$HERMES" ] || [ tests/hermes/package-lock.json -nt tests/hermes/node_modules/.package-lock.json ]; then
-  echo "[hermes] installing hermes-engine-cli (npm ci --prefix tests/hermes)"
+if [ ! -f tests/hermes/node_modules/hermes-engine-cli/package.json ] || [ ! -f tests/hermes/node_modules/metro/package.json ] || [ tests/hermes/package-lock.json -nt tests/hermes/node_modules/.package-lock.json ]; then
+  echo "[hermes] installing hermes-engine-cli, metro (npm ci --prefix tests/hermes)"
   npm ci --prefix tests/hermes --no-audit --no-fund --loglevel=error
 fi
 if [ ! -f pkg/chat_token_manager.wasm ]; then

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
-const BIN = join(HERE, 'node_modules', 'hermes-engine-cli', 'linux64-bin');
+const BIN = join(HERE, 'node_modules', 'hermes-engine-cli', { darwin: 'osx-bin', win32: 'win64-bin' }[process.platform] ?? 'linux64-bin');
 const OUT = join(ROOT, 'target', 'hermes');
 mkdirSync(OUT, { recursive: true });
 

@@ -19,8 +19,9 @@ import { createRequire } from 'node:module';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const PKG_NATIVE = join(ROOT, 'pkg', 'index.native.js');
-const HERMES = join(HERE, 'node_modules', 'hermes-engine-cli', 'linux64-bin', 'hermes');
-const HERMESC = join(HERE, 'node_modules', 'hermes-engine-cli', 'linux64-bin', 'hermesc');
+const HERMES_BIN = join(HERE, 'node_modules', 'hermes-engine-cli', { darwin: 'osx-bin', win32: 'win64-bin' }[process.platform] ?? 'linux64-bin');
+const HERMES = join(HERMES_BIN, 'hermes');
+const HERMESC = join(HERMES_BIN, 'hermesc');
 const OUT = join(ROOT, 'target', 'hermes');
 const ENGINE = process.env.HERMES_ENGINE || 'hermes';
 
