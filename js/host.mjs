@@ -13,6 +13,8 @@
 // (document, navigator.locks, BroadcastChannel, localStorage, TextEncoder, AbortController…)
 // is feature-detected. Properties starting with `_` are internal (renamed by the minifier).
 
+import { decodeUtf8, encodeUtf8 } from './utf8.mjs';
+
 const CODES = ['invalid_options', 'network', 'timeout', 'http', 'rate_limited', 'unauthorized', 'invalid_response', 'login_failed', 'discarded', 'disposed', 'failed', 'logged_out'];
 const MESSAGES = [
   '',
@@ -134,39 +136,19 @@ function listen(target, event, f) {
 
 const TE = typeof TextEncoder === 'function' ? new TextEncoder() : null;
 const TD = typeof TextDecoder === 'function' ? new TextDecoder() : null;
+// The hand-written codecs of ./utf8.mjs serve engines without TextEncoder/TextDecoder. Every
+// build bundles them, except the browser entry (pkg/index.mjs, built with
+// `--define:CTM_UTF8_LAZY=true`): that one loads pkg/utf8.mjs with the wasm, only where the
+// engine lacks either (see useUtf8 and js/index.mjs).
+let utf8 = typeof CTM_UTF8_LAZY === 'undefined' ? { e: encodeUtf8, d: decodeUtf8 } : null;
 
-function encode(s) {
-  if (TE) return TE.encode(s);
-  const out = [];
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xe000) {
-      const d = s.charCodeAt(i + 1);
-      if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      } else c = 0xfffd;
-    }
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return out;
+/** Installs the fallback codecs (the `./utf8.mjs` module namespace). */
+export function useUtf8(m) {
+  utf8 = { e: m.encodeUtf8, d: m.decodeUtf8 };
 }
 
-function decode(b) {
-  if (TD) return TD.decode(b);
-  let s = '';
-  for (let i = 0; i < b.length; ) {
-    let c = b[i++];
-    if (c >= 0xf0) c = ((c & 7) << 18) | ((b[i++] & 63) << 12) | ((b[i++] & 63) << 6) | (b[i++] & 63);
-    else if (c >= 0xe0) c = ((c & 15) << 12) | ((b[i++] & 63) << 6) | (b[i++] & 63);
-    else if (c >= 0xc0) c = ((c & 31) << 6) | (b[i++] & 63);
-    s += String.fromCodePoint(c);
-  }
-  return s;
-}
+const encode = (s) => (TE ? TE.encode(s) : utf8.e(s));
+const decode = (b) => (TD ? TD.decode(b) : utf8.d(b));
 
 // ----- options ----------------------------------------------------------------------------------
 

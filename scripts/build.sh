@@ -19,7 +19,11 @@ rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manag
   --remove-exports=__data_end --remove-exports=__heap_base \
   target/wasm32-unknown-unknown/release/chat_token_manager.wasm -o pkg/chat_token_manager.wasm
 ESBUILD=(--bundle --minify --mangle-props=^_ --target=es2020 --legal-comments=none --log-level=warning)
-"$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* --outfile=pkg/index.mjs
+# The browser entry leaves the UTF-8 fallback codecs out (CTM_UTF8_LAZY, see js/host.mjs): it
+# imports pkg/utf8.mjs only in an engine without TextEncoder/TextDecoder.
+"$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* \
+  --define:CTM_UTF8_LAZY=true --external:./utf8.mjs --outfile=pkg/index.mjs
+"$BIN/esbuild" js/utf8.mjs --minify --target=es2020 --legal-comments=none --log-level=warning --format=esm --outfile=pkg/utf8.mjs
 # esbuild drops comments: put back the ones that keep bundlers away from the Node-only fallback.
 node -e '
   const fs = require("fs"); const f = "pkg/index.mjs"; const s = fs.readFileSync(f, "utf8");
