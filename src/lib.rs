@@ -38,7 +38,7 @@ mod alloc_free_list;
 
 use alloc::vec::Vec;
 use chat_token_core::{
-    parse::{parse_http_date, parse_retry_after, parse_u64, Fields, Value, MAX_TIME_MS},
+    parse::{parse_http_date, parse_retry_after, parse_u64, utf8, Fields, Value, MAX_TIME_MS},
     schedule, stored, Action, Config, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
     TokenInfo,
 };
@@ -188,7 +188,7 @@ fn input(len: i32) -> Option<&'static str> {
         return None;
     }
     let bytes = g().input.get(..len as usize)?;
-    core::str::from_utf8(bytes).ok()
+    utf8(bytes)
 }
 
 /// The out-stream: the address of four `u32`s — numbers' address, numbers' count, bytes'

@@ -268,3 +268,25 @@ fn snapshot_and_cross_tab_helpers() {
     assert_eq!(ctm_http_date(put("yesterday")), -1.0);
     ctm_dispose(h);
 }
+
+/// Writes raw bytes (not necessarily UTF-8) into the input buffer; returns their length.
+fn put_bytes(b: &[u8]) -> i32 {
+    let p = ctm_in(b.len() as i32) as usize as *mut u8;
+    // SAFETY: ctm_in returned a buffer of exactly b.len() bytes.
+    unsafe { core::ptr::copy_nonoverlapping(b.as_ptr(), p, b.len()) };
+    b.len() as i32
+}
+
+#[wasm_bindgen_test]
+fn input_that_is_not_utf8_counts_as_none() {
+    // The same date in UTF-8 with a non-breaking space around it is trimmed and accepted...
+    assert_eq!(ctm_http_date(put("\u{a0}Sun, 06 Nov 1994 08:49:37 GMT\u{3000}")), 784_111_777_000.0);
+    // ...but a stray byte, an overlong form or an encoded surrogate anywhere rejects the input.
+    for bad in [&b"Sun, 06 Nov 1994 08:49:37 GMT\xff"[..], b"\xc0\xa0Sun, 06 Nov 1994 08:49:37 GMT", b"\xed\xa0\x80Sun, 06 Nov 1994 08:49:37 GMT", b"Sun, 06 Nov 1994 08:49:37 GMT\xe2\x80"] {
+        assert_eq!(ctm_http_date(put_bytes(bad)), -1.0, "{bad:x?}");
+    }
+    let h = machine(false, false);
+    assert_eq!(ctm_peer_newer(h, T0, put_bytes(b"1700000000000:1700003600000\xf5")), 0);
+    assert_eq!(ctm_peer_newer(h, T0, put_bytes(b"1700000000000:1700003600000")), 1);
+    ctm_dispose(h);
+}

@@ -244,6 +244,37 @@ pub fn parse_number(s: &str) -> Option<f64> {
     Some(if neg { -value } else { value })
 }
 
+/// Exactly `core::str::from_utf8(b).ok()` (no overlong forms, no surrogates, nothing above
+/// U+10FFFF), as a plain loop: core's version is fast but about 0.7 KB of wasm.
+pub fn utf8(b: &[u8]) -> Option<&str> {
+    let mut i = 0;
+    while let Some(&x) = b.get(i) {
+        // Continuation bytes after the lead, and the smallest code point that needs them.
+        let (n, min) = match x {
+            0..=0x7f => (0, 0),
+            0xc2..=0xdf => (1, 0x80),
+            0xe0..=0xef => (2, 0x800),
+            0xf0..=0xf4 => (3, 0x1_0000),
+            _ => return None,
+        };
+        let mut c = u32::from(x & (0x7f >> n));
+        for k in 1..=n {
+            let y = *b.get(i + k)?;
+            if y & 0xc0 != 0x80 {
+                return None;
+            }
+            c = c << 6 | u32::from(y & 0x3f);
+        }
+        if c < min || c > 0x10_ffff || (0xd800..=0xdfff).contains(&c) {
+            return None;
+        }
+        i += n + 1;
+    }
+    // SAFETY: every character was just checked to be well-formed UTF-8 (the same rules as
+    // `core::str::from_utf8`; tests compare the two exhaustively up to 3 bytes and on random input).
+    Some(unsafe { core::str::from_utf8_unchecked(b) })
+}
+
 /// Whether `c` is Unicode `White_Space` (what `char::is_whitespace` and `str::trim` use).
 fn is_ws(c: u32) -> bool {
     matches!(c, 0x09..=0x0d | 0x20 | 0x85 | 0xa0 | 0x1680 | 0x2000..=0x200a | 0x2028 | 0x2029 | 0x202f | 0x205f | 0x3000)
@@ -323,7 +354,7 @@ pub fn jwt_exp(token: &str) -> Result<Option<f64>, TokenError> {
     match crate::json::top_level_field(&json, b"exp") {
         Err(()) => Ok(None),
         Ok(None) => Ok(None),
-        Ok(Some(raw)) => match core::str::from_utf8(raw).ok().and_then(parse_number) {
+        Ok(Some(raw)) => match utf8(raw).and_then(parse_number) {
             Some(n) if n.is_finite() => Ok(Some(n)),
             _ => Err(TokenError::invalid_response("exp", "must be a number (JWT exp claim)")),
         },
@@ -488,6 +519,39 @@ mod tests {
     }
 
     #[test]
+    fn utf8_matches_core_from_utf8_on_every_sequence_up_to_3_bytes() {
+        let mut b = [0u8; 3];
+        for x in 0..=0xff_u8 {
+            b[0] = x;
+            assert_eq!(utf8(&b[..1]), core::str::from_utf8(&b[..1]).ok());
+            for y in 0..=0xff_u8 {
+                b[1] = y;
+                assert_eq!(utf8(&b[..2]), core::str::from_utf8(&b[..2]).ok());
+                for z in 0..=0xff_u8 {
+                    b[2] = z;
+                    assert_eq!(utf8(&b), core::str::from_utf8(&b).ok(), "{b:x?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_matches_core_from_utf8_on_4_byte_sequences() {
+        // Every lead byte F0..FF with continuations at and around the boundaries.
+        let edges = [0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff];
+        for x in 0xf0..=0xff_u8 {
+            for y in 0..=0xff_u8 {
+                for z in edges {
+                    for w in edges {
+                        let b = [x, y, z, w];
+                        assert_eq!(utf8(&b), core::str::from_utf8(&b).ok(), "{b:x?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn stored_clean_matches_char_is_control_for_every_char() {
         for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
             for s in [std::format!("{c}"), std::format!("a{c}"), std::format!("{c}é{c}")] {
@@ -522,6 +586,16 @@ mod tests {
         #[test]
         fn trim_matches_str_trim_on_any_string(s in "\\PC{0,16}|\\s{0,4}\\PC{0,4}\\s{0,4}") {
             prop_assert_eq!(trim(&s), s.trim());
+        }
+
+        #[test]
+        fn utf8_matches_core_from_utf8_on_random_bytes(b in proptest::collection::vec(any::<u8>(), 0..24)) {
+            prop_assert_eq!(utf8(&b), core::str::from_utf8(&b).ok());
+        }
+
+        #[test]
+        fn utf8_accepts_every_string(s in "\\PC{0,16}|[\u{0}-\u{10ffff}]{0,8}") {
+            prop_assert_eq!(utf8(s.as_bytes()), Some(s.as_str()));
         }
 
         #[test]

@@ -67,14 +67,14 @@ fn decimal(mut n: Millis, buf: &mut [u8; 20]) -> &str {
             break;
         }
     }
-    core::str::from_utf8(&buf[i..]).unwrap_or("0")
+    crate::parse::utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
 }
 
 /// Reads an entry; `None` for anything that is not a well-formed, self-consistent one.
 pub fn parse(entry: &str) -> Option<Stored> {
     // Lines split on bytes ('\n' is ASCII, so every line is valid UTF-8): the same lines as
     // `str::split('\n')`, without the char-pattern searcher in the wasm.
-    let mut lines = entry.as_bytes().split(|&b| b == b'\n').filter_map(|l| core::str::from_utf8(l).ok());
+    let mut lines = entry.as_bytes().split(|&b| b == b'\n').filter_map(crate::parse::utf8);
     let mut next = || lines.next();
     if next()? != MAGIC {
         return None;
