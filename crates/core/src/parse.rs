@@ -335,7 +335,11 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
         if d > 9 {
             return None;
         }
-        acc.checked_mul(10)?.checked_add(u64::from(d))
+        // `acc.checked_mul(10)`, without the 64-bit overflowing multiply (`__multi3`).
+        if acc > u64::MAX / 10 {
+            return None;
+        }
+        (acc * 10).checked_add(u64::from(d))
     })
 }
 
@@ -496,8 +500,9 @@ pub fn parse_http_date(value: &str) -> Option<Millis> {
 pub fn parse_retry_after(value: &str, now: Millis) -> Option<Millis> {
     let v = trim(value);
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-        let secs = v.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')));
-        return Some(secs.unwrap_or(u64::MAX).saturating_mul(1000));
+        // Digits only, so `parse_u64` reads them as `checked_mul`/`checked_add` would.
+        let secs = parse_u64(v.as_bytes()).unwrap_or(u64::MAX);
+        return Some(if secs > u64::MAX / 1000 { u64::MAX } else { secs * 1000 });
     }
     Some(parse_http_date(v)?.saturating_sub(now))
 }
@@ -596,6 +601,18 @@ mod tests {
         #[test]
         fn utf8_accepts_every_string(s in "\\PC{0,16}|[\u{0}-\u{10ffff}]{0,8}") {
             prop_assert_eq!(utf8(s.as_bytes()), Some(s.as_str()));
+        }
+
+        #[test]
+        fn saturating_shl_matches_saturating_mul(base in prop_oneof![0..4u64, any::<u64>()], k in 0..80u32) {
+            let want = base.saturating_mul(1u64.checked_shl(k).unwrap_or(u64::MAX));
+            prop_assert_eq!(crate::schedule::saturating_shl(base, k), want);
+        }
+
+        #[test]
+        fn retry_after_seconds_saturate_as_before(v in "[0-9]{1,25}") {
+            let secs = v.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')));
+            prop_assert_eq!(parse_retry_after(&v, 0), Some(secs.unwrap_or(u64::MAX).saturating_mul(1000)));
         }
 
         #[test]

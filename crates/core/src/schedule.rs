@@ -48,9 +48,21 @@ pub fn usable_until(issued_at: Millis, expires_at: Millis) -> Millis {
 /// Full-jitter exponential backoff after failed attempt number `attempt` (1-based):
 /// uniform in `[0, min(max_ms, base_ms × 2^(attempt−1))]`.
 pub fn backoff(attempt: u32, base_ms: Millis, max_ms: Millis, random: f64) -> Millis {
-    let exp = base_ms.saturating_mul(1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX));
+    let exp = saturating_shl(base_ms, attempt.saturating_sub(1));
     let ceiling = exp.min(max_ms);
     (random.clamp(0.0, 1.0) * ceiling as f64) as Millis
+}
+
+/// `base × 2^k`, saturating: exactly `base.saturating_mul(1u64.checked_shl(k).unwrap_or(u64::MAX))`
+/// without a 64-bit overflowing multiply (which needs compiler-rt's `__multi3` in the wasm).
+pub(crate) fn saturating_shl(base: u64, k: u32) -> u64 {
+    if base == 0 {
+        0
+    } else if k >= 64 || base > u64::MAX >> k {
+        u64::MAX
+    } else {
+        base << k
+    }
 }
 
 /// A `Retry-After` delay clamped to [1 s, 10 min].
