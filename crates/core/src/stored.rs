@@ -50,9 +50,10 @@ pub fn format(info: &TokenInfo) -> Option<String> {
     let mut expires = [0u8; 20];
     for line in [MAGIC, decimal(info.issued_at, &mut issued), decimal(info.expires_at, &mut expires), parts[0], parts[1], parts[2]] {
         out.push_str(line);
-        out.push('\n');
+        out.push_str("\n");
     }
-    out.pop();
+    // Drop the last "\n" (one byte; `pop` would decode a char).
+    out.truncate(out.len() - 1);
     Some(out)
 }
 
