@@ -7,6 +7,7 @@ const path = require('node:path');
 const Metro = require('metro');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
+const PKG = process.env.CTM_PKG_DIR || path.join(ROOT, 'pkg'); // another package dir, to try variants
 const [out, mode = 'exports'] = process.argv.slice(2);
 
 (async () => {
@@ -14,9 +15,9 @@ const [out, mode = 'exports'] = process.argv.slice(2);
     { cwd: __dirname },
     {
       projectRoot: __dirname,
-      watchFolders: [path.join(ROOT, 'pkg'), path.join(__dirname, '..', 'node_modules')],
+      watchFolders: [PKG, path.join(__dirname, '..', 'node_modules')],
       resolver: {
-        extraNodeModules: { 'chat-token-manager': path.join(ROOT, 'pkg') },
+        extraNodeModules: { 'chat-token-manager': PKG },
         unstable_enablePackageExports: mode === 'exports',
         unstable_conditionNames: ['require', 'import', 'react-native'],
         resolverMainFields: ['react-native', 'browser', 'main'],
