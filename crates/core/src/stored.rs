@@ -48,12 +48,12 @@ pub fn format(info: &TokenInfo) -> Option<String> {
     let mut out = String::with_capacity(64 + parts.iter().map(|p| p.len()).sum::<usize>());
     let mut issued = [0u8; 20];
     let mut expires = [0u8; 20];
-    for line in [MAGIC, decimal(info.issued_at, &mut issued), decimal(info.expires_at, &mut expires), parts[0], parts[1], parts[2]] {
-        out.push_str(line);
+    // Lines joined by "\n" (as bytes: no char push/pop).
+    out.push_str(MAGIC);
+    for line in [decimal(info.issued_at, &mut issued), decimal(info.expires_at, &mut expires), parts[0], parts[1], parts[2]] {
         out.push_str("\n");
+        out.push_str(line);
     }
-    // Drop the last "\n" (one byte; `pop` would decode a char).
-    out.truncate(out.len() - 1);
     Some(out)
 }
 
