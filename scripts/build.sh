@@ -18,6 +18,8 @@ rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manag
   --mvp-features --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
   --remove-exports=__data_end --remove-exports=__heap_base \
   target/wasm32-unknown-unknown/release/chat_token_manager.wasm -o pkg/chat_token_manager.wasm
+# Zero the panic/format text the trapping panic handler never reads (~0.6 KB gzip).
+node scripts/strip-panic-data.mjs pkg/chat_token_manager.wasm >/dev/null
 ESBUILD=(--bundle --minify --mangle-props=^_ --target=es2020 --legal-comments=none --log-level=warning)
 # The browser entry leaves the UTF-8 fallback codecs out (CTM_UTF8_LAZY, see js/host.mjs): it
 # imports pkg/utf8.mjs only in an engine without TextEncoder/TextDecoder.
