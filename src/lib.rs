@@ -616,7 +616,7 @@ pub extern "C" fn ctm_retry_after(len: i32, now: f64) -> f64 {
 /// A panic aborts the instance (`unreachable`): no message, so no formatting code is linked.
 /// The host turns the trap into an error; the core's parsers and machine do not panic.
 /// Since nothing reads a panic's message or location, scripts/build.sh zeroes that text (and
-/// core::fmt's digit table) in the shipped module (scripts/strip-panic-data.mjs): code here
+/// core::fmt's digit table) in the shipped module (see there): code here
 /// must not format numbers with `core::fmt` (it does not: see `stored::decimal`).
 #[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
 #[panic_handler]

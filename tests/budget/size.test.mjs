@@ -25,7 +25,7 @@ test(`the Node CommonJS entry (index.cjs + wasm) stays under ${CJS_CEILING_GZIP_
   assert.ok(total <= CJS_CEILING_GZIP_BYTES, `${total} bytes gzip > ceiling ${CJS_CEILING_GZIP_BYTES}`);
 });
 
-test('the wasm carries no panic text (scripts/strip-panic-data.mjs zeroed it)', () => {
+test('the wasm carries no panic text (scripts/build.sh zeroed it)', () => {
   const text = readFileSync(new URL('chat_token_manager.wasm', pkg)).toString('latin1');
   for (const s of ['.rs', 'index out of bounds', 'memory allocation of', 'capacity overflow', '0001020304']) {
     assert.ok(!text.includes(s), `the wasm still contains ${JSON.stringify(s)}`);
