@@ -20,7 +20,8 @@ rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manag
   target/wasm32-unknown-unknown/release/chat_token_manager.wasm -o pkg/chat_token_manager.wasm
 # Zero the text in the wasm's data section that only Rust's panic and formatting paths refer
 # to: panic messages ("index out of bounds: …"), source locations (`src/lib.rs`,
-# `/rustc/<hash>/library/…`), the allocation-failure message and core::fmt's two-digit table.
+# `/rustc/<hash>/library/…`, and the 16-byte `Location`s naming them), the allocation-failure
+# message and core::fmt's two-digit table.
 # The module's panic handler traps without reading any of it (src/lib.rs: no message, no
 # formatting) and wasm-opt has already removed the formatting code, but a data segment is kept
 # whole. Zeroed (same length, same offsets) the bytes cost almost nothing gzipped (~0.45 KB
@@ -31,7 +32,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const file = 'pkg/chat_token_manager.wasm';
 const wasm = readFileSync(file);
 
-// The data section (id 11): [start, end) of its payload.
+// The data section (id 11): [start, end) of its payload, and its active segments
+// { addr (memory address), at (file offset), len }.
 function dataSection(b) {
   let i = 8;
   const leb = () => {
@@ -47,28 +49,58 @@ function dataSection(b) {
   while (i < b.length) {
     const id = b[i++];
     const size = leb();
-    if (id === 11) return [i, i + size];
-    i += size;
+    if (id !== 11) {
+      i += size;
+      continue;
+    }
+    const start = i;
+    const segments = [];
+    for (let n = leb(); n > 0; n--) {
+      const flags = leb();
+      let addr = -1;
+      if (flags === 0 && b[i] === 0x41) {
+        i++;
+        addr = leb(); // i32.const: small non-negative addresses read the same as unsigned LEB
+        if (b[i++] !== 0x0b) throw new Error(`${file}: unexpected data segment offset`);
+      } else throw new Error(`${file}: unexpected data segment (flags ${flags})`);
+      const len = leb();
+      segments.push({ addr, at: i, len });
+      i += len;
+    }
+    return { start, end: start + size, segments };
   }
   throw new Error(`${file}: no data section`);
 }
 
-const RULES = [
-  /\/rustc\/[0-9a-f]{40}\/library\/[a-z_\/]+\.rs/g,
-  /crates\/[a-z_]+\/src\/[a-z_\/]+\.rs/g,
-  /src\/[a-z_\/]+\.rs/g,
+const PATHS = [/\/rustc\/[0-9a-f]{40}\/library\/[a-z_\/]+\.rs/g, /crates\/[a-z_]+\/src\/[a-z_\/]+\.rs/g, /src\/[a-z_\/]+\.rs/g];
+const TEXT = [
   /(?:slice index starts at | but ends at |index out of bounds: the len is | but the index is |range start index |range end index |" out of range for slice of length |memory allocation of | bytes failed|capacity overflow)/g,
   /(?:0[0-9]|[1-9][0-9]){100}/g, // "000102…99"
 ];
+const LUT = Array.from({ length: 100 }, (_, k) => String(k).padStart(2, '0')).join('');
 
-const [start, end] = dataSection(wasm);
+const { start, end, segments } = dataSection(wasm);
 const text = wasm.toString('latin1', start, end);
-for (const rule of RULES) {
+const paths = [];
+for (const rule of [...PATHS, ...TEXT]) {
   for (const m of text.matchAll(rule)) {
-    if (rule === RULES[4] && m[0] !== Array.from({ length: 100 }, (_, k) => String(k).padStart(2, '0')).join('')) continue;
+    if (rule === TEXT[1] && m[0] !== LUT) continue;
     const at = start + m.index;
     if (wasm[at] === 0) continue;
     wasm.fill(0, at, at + m[0].length);
+    if (PATHS.includes(rule)) paths.push({ at, len: m[0].length });
+  }
+}
+// The panic `Location`s ({ file: &str, line: u32, col: u32 }: 16 bytes) naming those files.
+const seg = (at) => segments.find((s) => at >= s.at && at < s.at + s.len);
+for (const p of paths) {
+  const s = seg(p.at);
+  if (!s) continue;
+  const addr = s.addr + (p.at - s.at);
+  for (const t of segments) {
+    for (let q = t.at + ((4 - (t.addr % 4)) % 4); q + 16 <= t.at + t.len; q += 4) {
+      if (wasm.readUInt32LE(q) === addr && wasm.readUInt32LE(q + 4) === p.len) wasm.fill(0, q, q + 16);
+    }
   }
 }
 writeFileSync(file, wasm);
