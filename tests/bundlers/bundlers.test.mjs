@@ -105,52 +105,40 @@ test('Node CommonJS script (require)', async () => {
   await expectScriptReady('cjs.cjs', 'cjs');
 });
 
-test('Vitest test file (node environment, no config)', async () => {
+/**
+ * Runs a test runner (Vitest or Jest) on one app against a fresh token endpoint: the app's own
+ * test must pass, and the backend must see exactly one token request.
+ */
+async function expectRunnerPassed(tool, app, args, output, passed) {
   const tokens = await startTokenServer();
   try {
-    const result = await run(join(BIN, 'vitest'), ['run', '--root', join(APPS, 'vitest')], { cwd: join(APPS, 'vitest'), env: { TOKEN_ENDPOINT: tokens.endpoint } });
-    assertRan(result, 'vitest run');
-    assert.match(result.stdout, /Tests\s+1 passed/);
-    assert.equal(tokens.requests.length, 1, 'exactly one token request');
+    const result = await run(join(BIN, tool), [...args, join(APPS, app)], { cwd: join(APPS, app), env: { TOKEN_ENDPOINT: tokens.endpoint } });
+    assertRan(result, `${tool} (${app})`);
+    assert.match(result[output], passed);
+    assert.equal(tokens.requests.length, 1, 'exactly one token request (StrictMode mounts twice in the jsdom apps)');
   } finally {
     await tokens.close();
   }
+}
+const VITEST = ['run', '--root'];
+const VITEST_PASSED = /Tests\s+1 passed/;
+const JEST = ['--ci', '--rootDir'];
+const JEST_PASSED = /Tests:\s+1 passed, 1 total/;
+
+test('Vitest test file (node environment, no config)', async () => {
+  await expectRunnerPassed('vitest', 'vitest', VITEST, 'stdout', VITEST_PASSED);
 });
 
 test('Vitest component test (jsdom environment, React hook in StrictMode)', async () => {
-  const tokens = await startTokenServer();
-  try {
-    const result = await run(join(BIN, 'vitest'), ['run', '--root', join(APPS, 'vitest-jsdom')], { cwd: join(APPS, 'vitest-jsdom'), env: { TOKEN_ENDPOINT: tokens.endpoint } });
-    assertRan(result, 'vitest run (jsdom)');
-    assert.match(result.stdout, /Tests\s+1 passed/);
-    assert.equal(tokens.requests.length, 1, 'exactly one token request (StrictMode mounts twice)');
-  } finally {
-    await tokens.close();
-  }
+  await expectRunnerPassed('vitest', 'vitest-jsdom', VITEST, 'stdout', VITEST_PASSED);
 });
 
 test('Jest test file (CommonJS, node environment, no config)', async () => {
-  const tokens = await startTokenServer();
-  try {
-    const result = await run(join(BIN, 'jest'), ['--ci', '--rootDir', join(APPS, 'jest')], { cwd: join(APPS, 'jest'), env: { TOKEN_ENDPOINT: tokens.endpoint } });
-    assertRan(result, 'jest');
-    assert.match(result.stderr, /Tests:\s+1 passed, 1 total/);
-    assert.equal(tokens.requests.length, 1, 'exactly one token request');
-  } finally {
-    await tokens.close();
-  }
+  await expectRunnerPassed('jest', 'jest', JEST, 'stderr', JEST_PASSED);
 });
 
 test('Jest component test (jsdom environment, React hook in StrictMode)', async () => {
-  const tokens = await startTokenServer();
-  try {
-    const result = await run(join(BIN, 'jest'), ['--ci', '--rootDir', join(APPS, 'jest-jsdom')], { cwd: join(APPS, 'jest-jsdom'), env: { TOKEN_ENDPOINT: tokens.endpoint } });
-    assertRan(result, 'jest (jsdom)');
-    assert.match(result.stderr, /Tests:\s+1 passed, 1 total/);
-    assert.equal(tokens.requests.length, 1, 'exactly one token request (StrictMode mounts twice)');
-  } finally {
-    await tokens.close();
-  }
+  await expectRunnerPassed('jest', 'jest-jsdom', JEST, 'stderr', JEST_PASSED);
 });
 
 test('Vite dev server (React, chat-token-manager/react in StrictMode)', async () => {
