@@ -287,7 +287,9 @@ function readOptions(options) {
 
 /** The built-in fetch's `RequestInit`; `headers` already resolved. */
 function requestInit(e, headers, signal) {
-  const init = { method: e.method, credentials: e.credentials, signal };
+  const init = { method: e.method, credentials: e.credentials };
+  // A stand-in signal (no AbortController) is not given to fetch, which may check its type.
+  if (typeof AbortController === 'function') init.signal = signal;
   const hdrs = { accept: 'application/json' };
   if (typeof e.body === 'string') init.body = e.body;
   else if (isObject(e.body)) {
@@ -902,14 +904,45 @@ export function createHost(load) {
     return count > (this._pres ? 1 : 0);
   };
 
+  /**
+   * An AbortController, or (Hermes without React Native's polyfills) a minimal stand-in with
+   * the same surface (aborted, reason, onabort, add/removeEventListener).
+   */
+  function abortController() {
+    // The browser and Node entries (`--define:CTM_ABORT_CONTROLLER=true`) leave the stand-in
+    // out: every browser and Node they support has AbortController. The native build keeps it.
+    if (typeof AbortController === 'function' || typeof CTM_ABORT_CONTROLLER !== 'undefined') return new AbortController();
+    const listeners = [];
+    const signal = {
+      aborted: false,
+      reason: undefined,
+      onabort: null,
+      addEventListener: (type, f) => {
+        if (type === 'abort') listeners.push(f);
+      },
+      removeEventListener: (type, f) => {
+        const i = listeners.indexOf(f);
+        if (i >= 0) listeners.splice(i, 1);
+      },
+    };
+    return {
+      signal,
+      abort(reason) {
+        if (signal.aborted) return;
+        signal.aborted = true;
+        signal.reason = reason;
+        const ev = { type: 'abort', target: signal };
+        for (const f of [signal.onabort].concat(listeners.splice(0))) {
+          try {
+            if (typeof f === 'function') f.call(signal, ev);
+          } catch {}
+        }
+      },
+    };
+  }
+
   P._fetch = function (op, reason, attempt) {
-    let controller;
-    try {
-      controller = new AbortController();
-    } catch {
-      X.F(this._h, this._now(), op, 0, -1);
-      return;
-    }
+    const controller = abortController();
     const signal = controller.signal;
     this._f.set(op, controller);
     const locks = this._locks;

@@ -42,7 +42,6 @@ layer() {
 
 layer "core (native)" cargo test -q -p chat-token-core
 bash scripts/build.sh
-node scripts/build-native.mjs
 # The demo's dependencies (www/ links chat-token-manager from ../pkg, so after the build).
 if [ ! -d www/node_modules ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
   npm ci --prefix www --no-audit --no-fund --loglevel=error

@@ -222,11 +222,6 @@ test('useChatToken() outside a provider throws an error that says so', async (t)
   assert.match(await page.evaluate(() => window.t.outside()), /useChatToken\(\) must be used inside <TokenManagerProvider>/);
 });
 
-test('js/react.cjs is generated from js/react.mjs (CommonJS entry in step)', async () => {
-  const { reactCjs } = await import('../../www/tools/react-cjs.mjs');
-  assert.equal(await readFile(new URL('js/react.cjs', ROOT), 'utf8'), await reactCjs(), 'run: node www/tools/react-cjs.mjs');
-});
-
 test('react.d.ts: a strict consumer compiles and each misuse fails to compile (tsc --strict)', async () => {
   const { execFile } = await import('node:child_process');
   const tsc = new URL('node_modules/.bin/tsc', ROOT).pathname;

@@ -1,5 +1,4 @@
 // hermes-test: no-abort-controller
-// hermes-test: todo the host needs AbortController (js/host.mjs _fetch); see the H4 report for the patch
 // Hermes embedded without React Native's polyfills has no AbortController. The manager must
 // still work: a fetchToken option gets a token, and logout still discards a late result.
 scenario('no AbortController (bare Hermes): fetchToken works and logout still discards', async function (t) {
