@@ -980,9 +980,10 @@ export function createHost(load) {
         this._bus.post({ type: 'hello' });
         const wait = Math.min(Math.floor(X.M(this._h) / 4), PEER_WAIT_MS);
         await new Promise((resolve) => setTimeout(resolve, wait));
-        if (!this._f.has(op)) return;
       }
     }
+    // A logout or dispose since the fetch was asked for: no request at all.
+    if (!this._f.has(op)) return;
     await this._runFetch(op, reason, attempt, signal);
   };
 
@@ -999,6 +1000,7 @@ export function createHost(load) {
         const e = this._o.endpoint;
         let headers = e.headers;
         if (typeof headers === 'function') headers = await headers();
+        if (!this._f.has(op)) return; // logged out while the app's headers were computed
         v = await fetch(e.url, requestInit(e, headers, signal));
       }
     } catch (thrown) {
