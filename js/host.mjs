@@ -704,6 +704,7 @@ export function createHost(load) {
   /** Ends the session: cancels in-flight work, rejects waiting callers, calls the `logout` option. */
   P.logout = function () {
     return this._ready(() => {
+      this._lg = (this._lg | 0) + 1;
       const r = X.l(this._h, this._now());
       let err;
       if (r === -2) {
@@ -1104,6 +1105,8 @@ export function createHost(load) {
   };
 
   P._load = function () {
+    // A read that answers after a logout (or a newer read) belongs to the old session: dropped.
+    const id = (this._lg = (this._lg | 0) + 1);
     const p = this._storage('getItem');
     (async () => {
       let entry;
@@ -1116,6 +1119,7 @@ export function createHost(load) {
           this._degrade();
         }
       }
+      if (id !== this._lg || this._dead) return;
       const now = this._now();
       X.S(this._h, now, entry === undefined ? -1 : put(entry));
       this._drive();

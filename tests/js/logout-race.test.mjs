@@ -50,3 +50,35 @@ test('logout() while the async endpoint.headers function runs → no request rea
   await sleep(100);
   assert.equal(srv.requests.length, 0, 'a token request went out after logout()');
 });
+
+test('an async storage read that answers after logout() is not applied to the next session (user switch)', async (t) => {
+  const data = new Map();
+  // Like SecureStore/AsyncStorage: the read sees the value at call time and answers later.
+  const storage = {
+    getItem: (k) => {
+      const v = data.get(k) ?? null;
+      return new Promise((resolve) => setTimeout(() => resolve(v), 50));
+    },
+    setItem: async (k, v) => void data.set(k, v),
+    removeItem: async (k) => void data.delete(k),
+  };
+  let user = 'alice';
+  const fetchToken = async () => ({ authToken: `token-of-${user}`, expiresIn: 3600 });
+  const first = manager(t, { storage, fetchToken });
+  await first.start(); // persists alice's token
+  first.dispose();
+
+  const logins = [];
+  const m = manager(t, { storage, fetchToken, login: async (token) => void logins.push(token) });
+  const restoring = m.start().then(
+    () => 'resolved',
+    (e) => e.code,
+  );
+  await m.logout(); // alice signs out before her stored token was read back
+  user = 'bob';
+  const info = await m.start();
+  assert.equal(await restoring, 'discarded');
+  assert.equal(info.token, 'token-of-bob');
+  assert.equal(info.source, 'network');
+  assert.deepEqual(logins, ['token-of-bob']);
+});
