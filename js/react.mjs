@@ -22,8 +22,11 @@ const IDLE = Object.freeze({ token: null, info: null, state: 'idle', error: null
 const noop = () => {};
 
 /** Options whose callbacks call through `latest.current`, so inline functions stay current. */
-function liveOptions(options, latest) {
+function liveOptions(options, latest, userKey) {
   const out = { ...options };
+  // One storage key (and so one cross-tab channel, lock and stored entry) per user: after a
+  // switch, the new user's manager can never adopt the old user's token from storage or a tab.
+  if (userKey != null) out.storageKey = `${options.storageKey ?? 'chat-token-manager'}.${String(userKey).replace(/[^A-Za-z0-9._-]/g, '_')}`;
   for (const name of CALLBACKS) {
     const first = options[name];
     if (typeof first === 'function') out[name] = (...args) => (latest.current[name] ?? first)(...args);
@@ -56,9 +59,12 @@ function createStore(manager) {
       manager.on('expired', () => set({ token: null, info: null })),
       manager.on('loggedOut', () => set({ token: null, info: null, error: null })),
     ];
-    set({});
-    // A manager that already holds a token (one passed in) hands it over without a fetch.
-    if (value.state === 'ready' && value.token === null) {
+    // Re-read from the manager: events missed while no component was subscribed (a logout, a
+    // rotation) must not leave a stale token in the view.
+    set({ token: null, info: null });
+    // A manager that already holds a token (one passed in, or after a remount) hands it over
+    // without a fetch.
+    if ((value.state === 'ready' || value.state === 'refreshing') && value.token === null) {
       manager.getToken().then((token) => { if (value.token === null && value.state === 'ready') set({ token }); }, noop);
     }
     return () => { for (const off of offs) off(); };
@@ -109,7 +115,7 @@ export function TokenManagerProvider({ options, manager, userKey = null, autoSta
       entry.disposeTimer = null;
     } else {
       if (entry) disposeEntry(entry);
-      const store = createStore(new TokenManager(liveOptions(latest.current, latest)));
+      const store = createStore(new TokenManager(liveOptions(latest.current, latest, userKey)));
       entry = owned.current = { store, userKey, disposeTimer: null };
       if (start) store.manager.start().catch((e) => store.fail(e));
     }

@@ -47,9 +47,11 @@ function Status() {
   );
 }
 
-function App({ userKey, ttl }) {
+function App({ userKey, ttl, storage }) {
   const [n, setN] = useState(0);
+  const [hidden, setHidden] = useState(false);
   window.t.rerender = () => setN((n) => n + 1);
+  window.t.hideStatus = (h) => setHidden(h);
   // A new options object on every render, as inline props are.
   const options = {
     endpoint: { url: '/token?ttl=' + ttl, body: { user: userKey } },
@@ -57,19 +59,20 @@ function App({ userKey, ttl }) {
     logout: () => { log.logouts++; },
     crossTab: false,
     logger: null,
+    ...(storage ? { storage } : {}),
   };
   return (
     <TokenManagerProvider options={options} userKey={userKey}>
-      <Status />
+      {hidden ? null : <Status />}
     </TokenManagerProvider>
   );
 }
 
 let root = null;
 window.t = {
-  mount(userKey = 'alice', ttl = 60) {
+  mount(userKey = 'alice', ttl = 60, storage) {
     root ??= createRoot(document.getElementById('root'));
-    root.render(<StrictMode><App userKey={userKey} ttl={ttl} /></StrictMode>);
+    root.render(<StrictMode><App userKey={userKey} ttl={ttl} storage={storage} /></StrictMode>);
   },
   unmount() { root.unmount(); root = null; },
   managerStates: () => [...log.managers].map((m) => m.state),
@@ -190,6 +193,41 @@ test('a new options object on re-render keeps the manager; a new userKey dispose
   assert.equal(api.requests.length, 3);
   assert.deepEqual(api.requests.map((r) => r.body.user), ['alice', 'alice', 'bob'], 'the new manager uses the current options');
   assert.deepEqual(await page.evaluate(() => window.t.managerStates()), ['disposed', 'ready']);
+});
+
+test("switching userKey never hands the new user the old user's stored token (one storage key per user)", async (t) => {
+  const { page } = await openPage(t);
+  await page.evaluate(() => window.t.mount('alice', 60, 'session'));
+  await page.waitForFunction(() => window.log.logins.length === 1 && document.querySelector('#state')?.textContent === 'ready');
+  // Alice's manager is disposed without a logout (the README allows it); bob signs in.
+  await page.evaluate(() => window.t.mount('bob', 60, 'session'));
+  await page.waitForFunction(() => window.log.logins.length === 2 && document.querySelector('#state')?.textContent === 'ready');
+  assert.deepEqual(api.requests.map((r) => r.body.user), ['alice', 'bob'], "bob's token comes from the network, for bob");
+  assert.deepEqual(await page.evaluate(() => window.log.logins), ['tok-1', 'tok-2'], "bob's chat SDK is logged in with bob's token");
+  assert.deepEqual(
+    await page.evaluate(() => Object.keys(sessionStorage).sort()),
+    ['chat-token-manager.alice', 'chat-token-manager.bob'],
+    'one stored entry per user',
+  );
+  // Back to alice: her own stored token, no request.
+  await page.evaluate(() => window.t.mount('alice', 60, 'session'));
+  await page.waitForFunction(() => window.log.logins.length === 3 && document.querySelector('#state')?.textContent === 'ready');
+  assert.equal(api.requests.length, 2);
+  assert.equal(await page.evaluate(() => window.log.logins[2]), 'tok-1');
+});
+
+test('a remount after a logout that happened while unmounted shows no token (the view is re-read)', async (t) => {
+  const { page } = await openPage(t);
+  await page.evaluate(() => window.t.mount('alice'));
+  await page.waitForFunction(() => document.querySelector('#token')?.textContent === 'token held');
+  const manager = await page.evaluateHandle(() => [...window.log.managers][0]);
+  // The consumer goes away (the provider stays), the session ends, the consumer comes back.
+  await page.evaluate(() => window.t.hideStatus(true));
+  await page.waitForFunction(() => !document.querySelector('#state'));
+  await page.evaluate((m) => m.logout(), manager);
+  await page.evaluate(() => window.t.hideStatus(false));
+  await page.waitForFunction(() => document.querySelector('#state')?.textContent === 'loggedOut');
+  assert.equal(await text(page, 'token'), 'no token');
 });
 
 test('unmount disposes the manager: state ends, no more requests (the refresh timer is gone)', async (t) => {
