@@ -285,3 +285,31 @@ test('the REST API key never appears in any response body or header across the s
   assert.equal(without.status, 401);
   assert.ok(scanned > 40);
 });
+
+test('signup cannot take over a chat user that exists already (CometChat 409 → 409 user_exists, no session, no token)', async () => {
+  // A chat user that the app's own user table doesn't know (e.g. created before a restart).
+  const res = await fetch(`${demo.origin}/emu/api/v3/users`, {
+    method: 'POST',
+    headers: { appId: demo.emulator.appId, apiKey: demo.restApiKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ uid: 'superhero1', name: 'Iron Man' }),
+  });
+  assert.ok(res.ok, `admin create: ${res.status}`);
+  const c = newClient();
+  const r = await c.request('POST', '/api/signup', { userId: 'superhero1', name: 'Mallory' });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error, 'user_exists');
+  assert.equal((await c.request('POST', '/api/cometchat-token')).status, 401, 'no session was started');
+});
+
+test('emulator control API: another origin or a non-JSON POST gets 403; an absurd fail-next count gets 400', async () => {
+  const post = (path, body, headers) => fetch(`${demo.origin}/emu/control/${path}`, { method: 'POST', headers, body });
+  const evil = await post('revoke', JSON.stringify({ uid: 'alice' }), { 'Content-Type': 'application/json', Origin: 'https://evil.example' });
+  assert.equal(evil.status, 403);
+  const simple = await post('advance', JSON.stringify({ ms: 1 }), { 'Content-Type': 'text/plain' });
+  assert.equal(simple.status, 403, 'a CORS-simple POST (text/plain) must not be accepted');
+  const huge = await post('fail-next', JSON.stringify({ status: 500, count: 1e9 }), { 'Content-Type': 'application/json' });
+  assert.equal(huge.status, 400);
+  assert.match((await huge.json()).error.message, /count/);
+  const own = await post('advance', JSON.stringify({ ms: 0 }), { 'Content-Type': 'application/json', Origin: demo.origin });
+  assert.equal(own.status, 200);
+});

@@ -92,10 +92,13 @@ export function createApp(o) {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   }, retry);
 
-  /** Creates the CometChat user; an existing one (409) is fine. */
-  async function createChatUser(uid, name, avatar) {
+  /**
+   * Creates the CometChat user. An existing one (409) is fine only when seeding the demo users:
+   * a signup must not take over a chat user that exists already.
+   */
+  async function createChatUser(uid, name, avatar, { existingOk = false } = {}) {
     const res = await ccFetch('POST', '/users', { uid, name, ...(avatar ? { avatar } : {}) });
-    if (res.ok || res.status === 409) return { ok: true };
+    if (res.ok || (existingOk && res.status === 409)) return { ok: true };
     log('cometchat createUser failed', { status: res.status });
     return { ok: false, status: res.status };
   }
@@ -209,6 +212,7 @@ export function createApp(o) {
     if (typeof b.name !== 'string' || !b.name.trim() || b.name.length > 100) return fail(c, 400, 'invalid_request', 'name: expected a non-empty string (at most 100 characters).', { field: 'name' });
     if (users.has(b.userId)) return fail(c, 409, 'user_exists', 'userId: already taken.', { field: 'userId' });
     const r = await createChatUser(b.userId, b.name.trim()).catch(() => ({ ok: false }));
+    if (r.status === 409) return fail(c, 409, 'user_exists', 'userId: already taken.', { field: 'userId' });
     if (!r.ok) return fail(c, 502, 'upstream_failed', 'Could not create the chat user.');
     const u = { id: b.userId, name: b.name.trim() };
     users.set(u.id, u);
@@ -259,7 +263,7 @@ export function createApp(o) {
 
   /** Ensures the chat users for the app's users exist (startup). */
   app.seedChatUsers = async () => {
-    for (const u of users.values()) await createChatUser(u.id, u.name);
+    for (const u of users.values()) await createChatUser(u.id, u.name, undefined, { existingOk: true });
   };
   return app;
 }

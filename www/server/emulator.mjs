@@ -281,6 +281,17 @@ export function createEmulator(opts = {}) {
 
   // --- control API (emulator only) ---
   const control = new Hono();
+  // Only the emulator's own origin (or a non-browser client, which sends no Origin) may drive it,
+  // and a POST must be JSON: a page on another site can't send one without a CORS preflight,
+  // which gets no Access-Control-Allow-Origin.
+  control.use('*', async (c, next) => {
+    const origin = c.req.header('origin');
+    if (origin && origin !== new URL(c.req.url).origin) return err(c, 403, 'ERR_FORBIDDEN', 'Origin: the emulator control API answers its own origin only.');
+    if (c.req.method !== 'GET' && !/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
+      return err(c, 403, 'ERR_FORBIDDEN', 'Content-Type: expected application/json.');
+    }
+    await next();
+  });
   const body = async (c) => (await c.req.json().catch(() => null)) ?? {};
   control.get('/stats', (c) => json(c, 200, {
     calls: { ...stats.calls }, authTokenAttempts: [...stats.authTokenAttempts], wsAuthOk: stats.wsAuthOk, wsAuthFailed: stats.wsAuthFailed,
@@ -310,6 +321,7 @@ export function createEmulator(opts = {}) {
   control.post('/fail-next', async (c) => {
     const { status, count: n = 1, retryAfter } = await body(c);
     if (!Number.isInteger(status) || status < 400 || status > 599) return err(c, 400, 'ERR_BAD_REQUEST', 'status: expected an HTTP error status.');
+    if (!Number.isInteger(n) || n < 1 || n > 100) return err(c, 400, 'ERR_BAD_REQUEST', 'count: expected an integer from 1 to 100.');
     for (let i = 0; i < n; i++) failNext.push({ status, retryAfter });
     return json(c, 200, { queued: failNext.length });
   });
