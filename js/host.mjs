@@ -505,7 +505,13 @@ export function createHost(load) {
 
   /** Runs `f` once the core is ready (now, or queued behind loading it). */
   P._ready = function (f) {
-    return X ? f() : init().then(f);
+    // Booted here too: a first load that failed leaves the constructor's boot undone, and a
+    // later call's successful init() must still find a machine.
+    const go = () => {
+      this._boot();
+      return f();
+    };
+    return X ? go() : init().then(go);
   };
 
   /** The manager's clock: the `now` option, else `Date.now()`. */
@@ -730,9 +736,12 @@ export function createHost(load) {
   /** Stops everything for good. Idempotent; later calls reject with `disposed`. */
   P.dispose = function () {
     this._dead = true;
-    if (this._h < 0) return;
-    X.d(this._h);
-    this._drive();
+    // Before the wasm has loaded there is no machine yet, but the channel, the presence lock and
+    // the AppState subscription are already open: close them all the same.
+    if (this._h >= 0) {
+      X.d(this._h);
+      this._drive();
+    }
     this._clear();
     this._ls = [];
     const hooks = this._hooks;

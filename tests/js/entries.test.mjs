@@ -69,3 +69,31 @@ test('Node: the CommonJS and ESM entries share one module instance', { skip: !IN
   assert.equal(typeof esm.init, 'function');
   await esm.init(); // ready at import: resolves at once
 });
+
+test('default entry: a manager made while the first wasm load fails works once a later call loads it', async () => {
+  const { TokenManager, init } = await freshEntry();
+  // The first load (which the constructor joins) fails, as on a flaky network, so the
+  // constructor's own boot never happens.
+  const failing = init('/no/such/chat_token_manager.wasm').catch(() => 'failed');
+  const m = new TokenManager({ fetchToken, logger: null });
+  assert.equal(await failing, 'failed');
+  assert.equal(await m.getToken(), 'entry-tok', 'the call that loads the wasm also boots the manager');
+  assert.equal(m.state, 'ready');
+  m.dispose();
+});
+
+test('default entry: dispose() before the wasm is ready also removes the appState subscription', async () => {
+  const { TokenManager } = await freshEntry();
+  let subscriptions = 0;
+  const appState = {
+    currentState: 'active',
+    addEventListener: () => {
+      subscriptions++;
+      return { remove: () => void subscriptions-- };
+    },
+  };
+  const m = new TokenManager({ fetchToken, logger: null, appState });
+  assert.equal(subscriptions, 1);
+  m.dispose();
+  assert.equal(subscriptions, 0, 'the AppState subscription outlived dispose()');
+});
