@@ -299,7 +299,10 @@ function requestInit(e, headers, signal) {
     } catch {}
   }
   // The app's headers win over the defaults above.
-  if (isObject(headers)) Object.assign(hdrs, headers);
+  // A plain object, [name, value] pairs, or a Headers instance (its own entries aren't properties).
+  if (Array.isArray(headers)) for (const pair of headers) hdrs[pair[0]] = pair[1];
+  else if (isObject(headers) && typeof headers.forEach === 'function') headers.forEach((v, k) => (hdrs[k] = v));
+  else if (isObject(headers)) Object.assign(hdrs, headers);
   init.headers = hdrs;
   return init;
 }

@@ -59,13 +59,19 @@ export interface FetchTokenContext {
   previous: TokenInfo | null;
 }
 
+/** Request headers: a plain object, `[name, value]` pairs, or a `Headers` instance. */
+export type EndpointHeaders = Record<string, string> | Array<[string, string]> | { forEach(callback: (value: string, name: string) => void): void };
+
 /** The built-in fetch's settings. */
 export interface EndpointOptions {
   url: string;
   /** Default 'POST'. */
   method?: string;
-  /** An object, or a (sync or async) function returning one — e.g. the app's bearer token. */
-  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /**
+   * Headers as a plain object, `[name, value]` pairs or a `Headers` instance, or a (sync or
+   * async) function returning one of those — e.g. the app's bearer token.
+   */
+  headers?: EndpointHeaders | (() => EndpointHeaders | Promise<EndpointHeaders>);
   /** Default 'include' (sends the app's session cookie). */
   credentials?: 'include' | 'same-origin' | 'omit';
   /** A string, or an object sent as JSON. */

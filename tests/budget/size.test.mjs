@@ -7,13 +7,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-// Raised once, 21.6 → 21.7 KB, for two correctness fixes from review (no request after a
-// same-tick logout; a storage read answering after logout is dropped): +33 B.
+// Raised once, 21.6 → 21.7 KB (and the CommonJS ceiling 21.9 → 22.0 KB), for correctness
+// fixes from review (no request after a same-tick logout; a stale storage read dropped; boot
+// after a failed first load; dispose before load; Headers/pairs in endpoint.headers): +91 B.
 const CEILING_GZIP_BYTES = 21.7 * 1024;
 // The Node CommonJS entry also carries the UTF-8 fallback codecs (js/utf8.mjs, ~0.2 KB gzip):
 // Jest's jsdom environment, which loads it, has no TextEncoder. The browser entry loads them
 // on demand instead (pkg/utf8.mjs).
-const CJS_CEILING_GZIP_BYTES = 21.9 * 1024;
+const CJS_CEILING_GZIP_BYTES = 22.0 * 1024;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
 

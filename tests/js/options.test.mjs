@@ -111,3 +111,17 @@ test('endpoint.headers as a sync function → its headers are sent', async (t) =
   await m.getToken();
   assert.equal(srv.requests[0].headers['x-csrf'], 'abc');
 });
+
+test('endpoint.headers as [name, value] pairs or a Headers instance reach the request (not only plain objects)', async (t) => {
+  const srv = await server(t, startTokenServer);
+  const shapes = [[['authorization', 'Bearer pairs']], new Headers({ authorization: 'Bearer headers-instance' }), async () => new Headers({ authorization: 'Bearer async' })];
+  for (const headers of shapes) {
+    const m = manager(t, { endpoint: { url: srv.url, headers } });
+    await m.start();
+    m.dispose();
+  }
+  assert.deepEqual(
+    srv.requests.map((r) => r.headers.authorization),
+    ['Bearer pairs', 'Bearer headers-instance', 'Bearer async'],
+  );
+});
