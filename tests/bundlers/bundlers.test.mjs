@@ -160,14 +160,9 @@ test('Vite dev server (React, chat-token-manager/react in StrictMode)', async ()
   }
 });
 
-test('Vite build (React, served from dist/)', async () => {
-  const root = join(APPS, 'vite');
-  const build = await run(join(BIN, 'vite'), ['build'], { cwd: root });
-  assertRan(build, 'vite build');
-  assert.doesNotMatch(build.stdout + build.stderr, /\(!\)|warn/i, 'vite build printed a warning');
-  const assets = readdirSync(join(root, 'dist/assets'));
-  assert.ok(assets.some((f) => f.endsWith('.wasm')), `vite build emitted no .wasm asset: ${assets.join(', ')}`);
-  const site = await startStaticServer(join(root, 'dist'));
+/** Serves a built app's `dir` statically; its page must reach ready, loading the emitted wasm. */
+async function expectServedPageReady(dir) {
+  const site = await startStaticServer(dir);
   const tokens = await startTokenServer();
   try {
     await expectPageReady(`${site.url}/`, tokens);
@@ -176,6 +171,16 @@ test('Vite build (React, served from dist/)', async () => {
     await tokens.close();
     await site.close();
   }
+}
+
+test('Vite build (React, served from dist/)', async () => {
+  const root = join(APPS, 'vite');
+  const build = await run(join(BIN, 'vite'), ['build'], { cwd: root });
+  assertRan(build, 'vite build');
+  assert.doesNotMatch(build.stdout + build.stderr, /\(!\)|warn/i, 'vite build printed a warning');
+  const assets = readdirSync(join(root, 'dist/assets'));
+  assert.ok(assets.some((f) => f.endsWith('.wasm')), `vite build emitted no .wasm asset: ${assets.join(', ')}`);
+  await expectServedPageReady(join(root, 'dist'));
 });
 
 test('webpack 5 build (no config)', async () => {
@@ -185,15 +190,7 @@ test('webpack 5 build (no config)', async () => {
   assert.doesNotMatch(build.stdout + build.stderr, /WARNING|ERROR/, 'webpack printed a warning');
   const files = readdirSync(join(root, 'dist'));
   assert.ok(files.some((f) => f.endsWith('.wasm')), `webpack emitted no .wasm asset: ${files.join(', ')}`);
-  const site = await startStaticServer(root);
-  const tokens = await startTokenServer();
-  try {
-    await expectPageReady(`${site.url}/`, tokens);
-    assert.ok(site.served.some((p) => p.endsWith('.wasm')), 'the page never loaded the wasm from dist/');
-  } finally {
-    await tokens.close();
-    await site.close();
-  }
+  await expectServedPageReady(root);
 });
 
 async function nextApp(buildArgs) {
