@@ -7,12 +7,13 @@
 // i ctm_in, o out, n new, g get, s start, r refresh, u unauthorized, l logout, d dispose,
 // f field, k fetch_ok, F fetch_failed, L login_result, t timeout, m resume, O online,
 // S stored, T tab_token, p poll, D deadline, U ready_until, a state, z snapshot, c current,
-// h hello, P peer_newer, M fetch_timeout, H http_date, A retry_after.
+// h hello, P peer_newer, M fetch_timeout.
 //
 // Portability: no class syntax, no private fields, no top-level await; every platform API
 // (document, navigator.locks, BroadcastChannel, localStorage, TextEncoder, AbortController…)
 // is feature-detected. Properties starting with `_` are internal (renamed by the minifier).
 
+import { decimal, httpDate, jwtExp, retryAfter, trim } from './decode.mjs';
 import { decodeUtf8, encodeUtf8 } from './utf8.mjs';
 
 const CODES = ['invalid_options', 'network', 'timeout', 'http', 'rate_limited', 'unauthorized', 'invalid_response', 'login_failed', 'discarded', 'disposed', 'failed', 'logged_out'];
@@ -1023,16 +1024,16 @@ export function createHost(load) {
     this._f.delete(op);
     const h = this._h;
     const fail = (status, retryAfter) => this._in('F', op, status, retryAfter);
-    const retryAfter = (headers) => {
+    const wait = (headers) => {
       const value = header(headers, 'retry-after');
-      return value === undefined ? -1 : X.A(put(value), this._now());
+      return value === undefined ? -1 : retryAfter(value, this._now());
     };
     if (!ok) {
       // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header); else network.
       const status = get(v, 'status');
       if (typeof status !== 'number' || !(status >= 100 && status < 600)) return fail(0, -1);
       const ms = get(v, 'retryAfterMs');
-      return fail(Math.floor(status), typeof ms === 'number' && ms >= 0 && ms < Infinity ? ms : retryAfter(get(v, 'headers')));
+      return fail(Math.floor(status), typeof ms === 'number' && ms >= 0 && ms < Infinity ? ms : wait(get(v, 'headers')));
     }
     let date = -1;
     if (typeof get(v, 'status') === 'number' && typeof get(v, 'json') === 'function') {
@@ -1040,9 +1041,9 @@ export function createHost(load) {
       const s = v.status;
       const status = s >= 65535 ? 65535 : s > 0 ? Math.floor(s) : 0;
       const headers = get(v, 'headers');
-      if (status < 200 || status >= 300) return status === 0 ? fail(0, -1) : fail(status, retryAfter(headers));
+      if (status < 200 || status >= 300) return status === 0 ? fail(0, -1) : fail(status, wait(headers));
       const d = header(headers, 'date');
-      if (d !== undefined) date = X.H(put(d));
+      if (d !== undefined) date = httpDate(d) ?? -1;
       try {
         v = await v.json();
       } catch {
@@ -1051,15 +1052,23 @@ export function createHost(load) {
     }
     const object = isObject(v) && !Array.isArray(v);
     if (object) {
+      // What the core would otherwise decode itself (see `Prepared` in src/lib.rs): numeric
+      // strings become numbers, a blank token is sent as '', and slot 12 is the chosen
+      // token's JWT `exp`.
+      let token;
       for (let i = 0; i < PATHS.length; i++) {
         let x = v;
         for (const key of PATHS[i]) x = isObject(x) ? get(x, key) : undefined;
         if (x === undefined) continue;
+        if (i < 4 && token === undefined && x !== null) token = x;
         if (x === null) X.f(i, 1, 0, -1);
-        else if (typeof x === 'string') X.f(i, 2, 0, put(x));
+        else if (typeof x === 'string' && i > 3 && i < 8) X.f(i, 3, decimal(x), -1);
+        else if (typeof x === 'string') X.f(i, 2, 0, put(i < 4 && trim(x) === '' ? '' : x));
         else if (typeof x === 'number') X.f(i, 3, x, -1);
         else X.f(i, 4, 0, -1);
       }
+      const exp = typeof token === 'string' ? jwtExp(token, decode) : undefined;
+      if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
     }
     X.k(h, this._now(), op, object ? 1 : 0, date);
     this._drive();

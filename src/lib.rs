@@ -38,7 +38,7 @@ mod alloc_free_list;
 
 use alloc::vec::Vec;
 use chat_token_core::{
-    parse::{parse_http_date, parse_retry_after, parse_u64, utf8, Fields, Value, MAX_TIME_MS},
+    parse::{parse_u64, utf8, Fields, Value, MAX_TIME_MS},
     schedule, stored, Action, Config, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
     TokenInfo,
 };
@@ -52,7 +52,7 @@ struct Globals {
     bytes: Vec<u8>,
     header: [u32; 4],
     /// The token response's fields, set one by one by the host before [`ctm_fetch_ok`].
-    fields: [Value; FIELD_PATHS.len()],
+    fields: [Value; FIELDS],
 }
 
 static mut G: Globals = Globals {
@@ -61,7 +61,7 @@ static mut G: Globals = Globals {
     nums: Vec::new(),
     bytes: Vec::new(),
     header: [0; 4],
-    fields: [const { Value::Missing }; FIELD_PATHS.len()],
+    fields: [const { Value::Missing }; FIELDS],
 };
 
 fn g() -> &'static mut Globals {
@@ -86,6 +86,16 @@ pub const FIELD_PATHS: [&[&str]; 12] = [
     &["data", "wsToken"],
 ];
 
+/// The slot after [`FIELD_PATHS`]: the host's reading of the token's JWT `exp` claim.
+const JWT_EXP: usize = FIELD_PATHS.len();
+const FIELDS: usize = JWT_EXP + 1;
+
+/// A token response as the host decoded it (`JSON.parse` for the body and for a JWT's
+/// payload, `Number` for numeric strings). The host:
+/// - sends numeric fields (`expiresIn`, `expiresAt`) as numbers, `NaN` for a string that is
+///   not a decimal number ([`parse_number`](chat_token_core::parse::parse_number)'s grammar);
+/// - sends a token field that is empty or whitespace only (Unicode `White_Space`) as `""`;
+/// - sets the [`JWT_EXP`] slot: missing (not a JWT, no `exp`), a number, or other (not a number).
 struct Prepared<'a>(&'a [Value], bool);
 
 impl Fields for Prepared<'_> {
@@ -94,6 +104,19 @@ impl Fields for Prepared<'_> {
     }
     fn get(&self, path: &[&str]) -> Value {
         FIELD_PATHS.iter().position(|p| *p == path).map_or(Value::Missing, |i| self.0[i].clone())
+    }
+    fn number(&self, _: &str) -> Option<f64> {
+        None
+    }
+    fn blank(&self, token: &str) -> bool {
+        token.is_empty()
+    }
+    fn jwt_exp(&self, _: &str) -> Result<Option<f64>, TokenError> {
+        match self.0[JWT_EXP] {
+            Value::Missing => Ok(None),
+            Value::Num(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(TokenError::invalid_response("exp", "must be a number (JWT exp claim)")),
+        }
     }
 }
 
@@ -331,7 +354,7 @@ pub extern "C" fn ctm_dispose(h: i32) {
     with!(h, (), |m| m.dispose())
 }
 
-/// Sets field `i` of [`FIELD_PATHS`] of the next token response: kind 0 missing, 1 null,
+/// Sets field `i` of [`FIELD_PATHS`] (or the [`JWT_EXP`] slot, `i` 12) of the next token response: kind 0 missing, 1 null,
 /// 2 string (from the input buffer, `len` bytes), 3 number (`num`), 4 anything else.
 #[cfg_attr(target_arch = "wasm32", export_name = "f")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
@@ -353,7 +376,7 @@ pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
 #[cfg_attr(target_arch = "wasm32", export_name = "k")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_ok(h: i32, now: f64, op: f64, object: i32, date: f64) {
-    let fields = core::mem::replace(&mut g().fields, [const { Value::Missing }; FIELD_PATHS.len()]);
+    let fields = core::mem::replace(&mut g().fields, [const { Value::Missing }; FIELDS]);
     with!(h, (), |m| m.handle_fetch_response_dated(time(now), OpId(op as u64), &Prepared(&fields, object != 0), opt_time(date)))
 }
 
@@ -596,21 +619,6 @@ pub extern "C" fn ctm_peer_newer(h: i32, now: f64, len: i32) -> i32 {
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_timeout(h: i32) -> f64 {
     with!(h, 0.0, |m| m.fetch_timeout_ms() as f64)
-}
-
-/// An HTTP-date (input buffer) in epoch ms; `-1` when it is not one.
-#[cfg_attr(target_arch = "wasm32", export_name = "H")]
-#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_http_date(len: i32) -> f64 {
-    input(len).and_then(parse_http_date).map_or(-1.0, |t| t as f64)
-}
-
-/// A `Retry-After` value (input buffer) received at `now`, as a delay in ms; `-1` when it is
-/// neither delta-seconds nor an HTTP-date.
-#[cfg_attr(target_arch = "wasm32", export_name = "A")]
-#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_retry_after(len: i32, now: f64) -> f64 {
-    input(len).and_then(|v| parse_retry_after(v, time(now))).map_or(-1.0, |t| t as f64)
 }
 
 /// A panic aborts the instance (`unreachable`): no message, so no formatting code is linked.

@@ -36,6 +36,26 @@ pub trait Fields {
     fn is_object(&self) -> bool;
     /// The value at `path` (`["data", "authToken"]`); [`Value::Missing`] where any step is absent.
     fn get(&self, path: &[&str]) -> Value;
+
+    // The decoders below are the core's own; a shell whose platform already decodes these
+    // formats (the JavaScript host: JSON.parse, Number) answers from its own results instead,
+    // so the wasm module links none of them. The decisions (which field wins, ranges, skew,
+    // errors) stay in [`parse_token_response_dated`] either way.
+
+    /// A numeric string's value (`"3600"`, `" 1.5e3 "`): [`parse_number`].
+    fn number(&self, text: &str) -> Option<f64> {
+        parse_number(text)
+    }
+
+    /// Whether the token is empty or whitespace only (Unicode `White_Space`, as `str::trim`).
+    fn blank(&self, token: &str) -> bool {
+        trim(token).is_empty()
+    }
+
+    /// The token's JWT `exp` claim: [`jwt_exp`].
+    fn jwt_exp(&self, token: &str) -> Result<Option<f64>, TokenError> {
+        jwt_exp(token)
+    }
 }
 
 /// Where a token's expiry came from.
@@ -103,7 +123,7 @@ pub fn parse_token_response_dated(
             TokenError::invalid_response("authToken", "is missing: expected a token string in authToken, token, accessToken or data.authToken")
         })?;
     let token = match value {
-        Value::Str(s) if trim(&s).is_empty() => return Err(TokenError::invalid_response(field, "must not be empty")),
+        Value::Str(s) if src.blank(&s) => return Err(TokenError::invalid_response(field, "must not be empty")),
         Value::Str(s) => s,
         _ => return Err(TokenError::invalid_response(field, "must be a string")),
     };
@@ -120,7 +140,7 @@ pub fn parse_token_response_dated(
             return Err(TokenError::invalid_response(field, "must be a positive epoch time in milliseconds or seconds"));
         }
         (ms as Millis, ExpirySource::ExpiresAt)
-    } else if let Some(exp) = jwt_exp(&token)? {
+    } else if let Some(exp) = src.jwt_exp(&token)? {
         let ms = exp * 1000.0;
         if !(ms > 0.0 && ms <= MAX_TIME_MS as f64) {
             return Err(TokenError::invalid_response("exp", "must be a positive epoch time in seconds"));
@@ -162,7 +182,7 @@ fn number_field(src: &impl Fields, name: &'static str, nested: &'static str) -> 
         let n = match src.get(path) {
             Value::Missing | Value::Null => continue,
             Value::Num(n) => n,
-            Value::Str(s) => parse_number(&s).unwrap_or(f64::NAN),
+            Value::Str(s) => src.number(&s).unwrap_or(f64::NAN),
             Value::Other => f64::NAN,
         };
         if !n.is_finite() || n <= 0.0 {

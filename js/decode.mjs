@@ -1,0 +1,98 @@
+// The formats the host decodes with the platform's own parsers (JSON.parse, Number, Date.UTC)
+// before the core sees a response: numeric strings, a JWT's `exp`, HTTP-dates and Retry-After.
+// Each accepts exactly what the core's Rust decoder of the same name accepts
+// (crates/core/src/parse.rs; tests/js/decode.test.mjs checks the cases the core's tests use).
+// The decisions (which field wins, ranges, clock skew, clamping) stay in the core.
+
+const WS = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const TRIM = new RegExp('^' + WS + '|' + WS + '$', 'g');
+
+/** `str::trim`: strips Unicode `White_Space` (JavaScript's `trim` differs at U+0085, U+FEFF). */
+export const trim = (s) => s.replace(TRIM, '');
+
+/** `parse_number`: a plain decimal (`"3600"`, `" 1.5e3 "`), else NaN. */
+export function decimal(s) {
+  const t = trim(s);
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? +t : NaN;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * `jwt_exp`: the `exp` claim of a JWT (three dot-separated parts, the middle one base64url
+ * JSON) as a number; undefined when `token` is not a JWT or has no `exp`; null when `exp` is
+ * not a finite number (the core rejects the response). `decode` turns UTF-8 bytes into a string.
+ */
+export function jwtExp(token, decode) {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const bytes = [];
+  let acc = 0;
+  let bits = 0;
+  for (const c of parts[1].replace(/=+$/, '')) {
+    const v = c === '+' ? 62 : c === '/' ? 63 : B64.indexOf(c);
+    if (v < 0) return undefined;
+    acc = ((acc << 6) | v) & 0xfff;
+    bits += 6;
+    if (bits >= 8) bytes.push((acc >> (bits -= 8)) & 255);
+  }
+  let claims;
+  try {
+    // A dangling sixth bit group cannot encode a byte: not base64.
+    if (bits >= 6) return undefined;
+    claims = JSON.parse(decode(new Uint8Array(bytes)));
+  } catch {
+    return undefined;
+  }
+  const exp = claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? claims.exp : undefined;
+  return exp === undefined ? exp : typeof exp === 'number' && exp - exp === 0 ? exp : null;
+}
+
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const DATE_FORMATS = [
+  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+  /^(...), (\d\d) (...) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/,
+  // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+  /^([A-Z][a-z]+), (\d\d)-(...)-(\d\d)[^](\d\d):(\d\d):(\d\d) GMT$/,
+  // asctime: Sun Nov  6 08:49:37 1994
+  /^(...) (...) ( \d|\d\d) (\d\d):(\d\d):(\d\d) (\d{4})$/,
+];
+
+/**
+ * `parse_http_date`: an HTTP-date in any of RFC 9110's three formats, in epoch ms, with a
+ * weekday that matches the date and a year from 1970 to 9999; undefined for anything else.
+ */
+export function httpDate(value) {
+  const s = trim(value);
+  if (/[^\x00-\x7f]/.test(s)) return undefined;
+  for (let f = 0; f < 3; f++) {
+    const m = DATE_FORMATS[f].exec(s);
+    if (!m) continue;
+    // [weekday, day, month, year, hh, mm, ss] whatever the format's order.
+    const [, wd, day, mon, year, hh, mm, ss] = f < 2 ? m : [, m[1], m[3], m[2], m[7], m[4], m[5], m[6]];
+    const names = f === 1 ? DAYS : DAYS.map((d) => d.slice(0, 3));
+    const w = names.indexOf(wd);
+    const mo = MONTHS.indexOf(mon);
+    let y = +year;
+    if (f === 1) y += y < 70 ? 2000 : 1900;
+    const t = Date.UTC(y, mo / 3, +day, 0, 0, 0);
+    const d = new Date(t);
+    if (w < 0 || mo < 0 || mo % 3 || +hh > 23 || +mm > 59 || +ss > 59 || y < 1970 || y > 9999 || d.getUTCDate() !== +day || (w + 1) % 7 !== d.getUTCDay()) {
+      return undefined;
+    }
+    return t + ((+hh * 60 + +mm) * 60 + +ss) * 1000;
+  }
+  return undefined;
+}
+
+/**
+ * `parse_retry_after`: a `Retry-After` value received at `now` as a delay in ms (delta-seconds,
+ * or an HTTP-date, a past one being 0); -1 when it is neither.
+ */
+export function retryAfter(value, now) {
+  const v = trim(value);
+  if (/^\d+$/.test(v)) return +v * 1000;
+  const t = httpDate(v);
+  return t === undefined ? -1 : Math.max(t - now, 0);
+}
