@@ -14,6 +14,7 @@
 // is feature-detected. Properties starting with `_` are internal (renamed by the minifier).
 
 import { decimal, httpDate, jwtExp, retryAfter, trim } from './decode.mjs';
+import { formatEntry, parseEntry } from './entry.mjs';
 import { decodeUtf8, encodeUtf8 } from './utf8.mjs';
 
 const CODES = ['invalid_options', 'network', 'timeout', 'http', 'rate_limited', 'unauthorized', 'invalid_response', 'login_failed', 'discarded', 'disposed', 'failed', 'logged_out'];
@@ -431,6 +432,18 @@ export function createHost(load) {
     if (wsToken !== undefined) info.wsToken = wsToken;
     return info;
   }
+  /** An entry written out by the core: `[text or undefined, issuedAt, expiresAt]`. */
+  function readEntry() {
+    const issued = N();
+    const expires = N();
+    return [formatEntry(issued, expires, S(), S(), S()), issued, expires];
+  }
+  /** Hands an entry's fields to the core (field slots 0, 8, 10; see take_entry in src/lib.rs). */
+  function putEntry(e) {
+    X.f(0, 2, 0, put(e[2]));
+    X.f(8, 2, 0, put(e[3]));
+    X.f(10, 2, 0, put(e[4]));
+  }
   function readError() {
     const code = N();
     const status = N();
@@ -587,16 +600,16 @@ export function createHost(load) {
         return this._appLogout();
       case 5:
         return this._load();
-      case 6:
-        return this._write('setItem', S());
+      case 6: {
+        const text = readEntry()[0];
+        return text && this._write('setItem', text);
+      }
       case 7:
         return this._write('removeItem');
       case 8: {
-        const entry = S();
-        const issued = N();
-        const expires = N();
-        if (this._bus) {
-          this._marker(issued >= 0 ? issued + ':' + expires : null);
+        const [entry, issued, expires] = readEntry();
+        if (this._bus && entry) {
+          this._marker(issued + ':' + expires);
           this._bus.post({ type: 'token', entry });
         }
         return;
@@ -851,13 +864,16 @@ export function createHost(load) {
   P._onTab = function (m) {
     if (this._dead) return;
     if (m.type === 'token') {
-      const now = this._now();
-      X.T(this._h, now, put(m.entry));
+      const e = parseEntry(m.entry);
+      if (!e) return;
+      putEntry(e);
+      X.T(this._h, this._now(), e[0], e[1]);
       this._drive();
     } else if (m.type === 'hello') {
       if (X.h(this._h, this._now())) {
         out();
-        this._bus.post({ type: 'token', entry: S() });
+        const entry = readEntry()[0];
+        if (entry) this._bus.post({ type: 'token', entry });
       }
     } else {
       const ended = X.l(this._h, this._now());
@@ -894,7 +910,9 @@ export function createHost(load) {
     try {
       v = ls.getItem(this._scope + ':cycle');
     } catch {}
-    return typeof v === 'string' && X.P(this._h, now, put(v)) === 1;
+    // `issuedAt:expiresAt`, both as stored::parse reads times.
+    const m = typeof v === 'string' && /^(\d{1,16}):(\d{1,16})$/.exec(v);
+    return !!m && X.P(this._h, now, +m[1], +m[2]) === 1;
   };
 
   /** Whether another live manager of this scope holds its presence lock (true without Web Locks). */
@@ -1141,8 +1159,9 @@ export function createHost(load) {
         }
       }
       if (id !== this._lg || this._dead) return;
-      const now = this._now();
-      X.S(this._h, now, entry === undefined ? -1 : put(entry));
+      const e = entry === undefined ? undefined : parseEntry(entry);
+      if (e) putEntry(e);
+      X.S(this._h, this._now(), entry === undefined ? -1 : e ? 1 : 0, e ? e[0] : 0, e ? e[1] : 0);
       this._drive();
     })();
   };

@@ -38,7 +38,7 @@ mod alloc_free_list;
 
 use alloc::vec::Vec;
 use chat_token_core::{
-    parse::{parse_u64, utf8, Fields, Value, MAX_TIME_MS},
+    parse::{utf8, Fields, Value, MAX_TIME_MS},
     schedule, stored, Action, Config, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
     TokenInfo,
 };
@@ -157,6 +157,30 @@ fn info(i: &TokenInfo) {
     s(&i.token);
     os(i.refresh_token.as_deref());
     os(i.ws_token.as_deref());
+}
+
+/// An entry to persist or share: issuedAt, expiresAt, then the token, refresh token and
+/// WebSocket token (the host writes the text, as `stored::format` does).
+fn entry(e: &stored::Stored) {
+    n(e.issued_at as f64);
+    n(e.expires_at as f64);
+    s(&e.token);
+    os(e.refresh_token.as_deref());
+    os(e.ws_token.as_deref());
+}
+
+/// An entry the host read (persisted or from another tab): the token, refresh token and
+/// WebSocket token in field slots 0, 8 and 10 (see [`ctm_field`]; reset here), the times as
+/// arguments. `None` unless the token is non-empty and `expires` is after `issued`.
+fn take_entry(issued: f64, expires: f64) -> Option<stored::Stored> {
+    let mut f = core::mem::replace(&mut g().fields, [const { Value::Missing }; FIELDS]);
+    let mut text = |i: usize| match core::mem::replace(&mut f[i], Value::Missing) {
+        Value::Str(t) if !t.is_empty() => Some(t),
+        _ => None,
+    };
+    let (issued_at, expires_at) = (time(issued), time(expires));
+    let token = text(0).filter(|_| expires_at > issued_at)?;
+    Some(stored::Stored { token, issued_at, expires_at, refresh_token: text(8), ws_token: text(10) })
 }
 
 /// Error codes by index, as the host's table (`js/host.mjs`) has them.
@@ -426,25 +450,28 @@ pub extern "C" fn ctm_online(h: i32, now: f64, online: i32) {
     with!(h, (), |m| m.set_online(time(now), online != 0))
 }
 
-/// The persisted entry (input buffer, `len` `-1`: nothing stored).
+/// The persisted entry: `found` -1 nothing stored, 0 an entry the host could not read, 1 an
+/// entry (see [`take_entry`]).
 #[cfg_attr(target_arch = "wasm32", export_name = "S")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_stored(h: i32, now: f64, len: i32) {
-    with!(h, (), |m| m.handle_stored(time(now), input(len)))
+pub extern "C" fn ctm_stored(h: i32, now: f64, found: i32, issued: f64, expires: f64) {
+    let e = (found >= 0).then(|| take_entry(issued, expires).filter(|_| found > 0));
+    with!(h, (), |m| m.handle_stored_entry(time(now), e))
 }
 
-/// Another tab's token entry (input buffer); 1 if adopted.
+/// Another tab's token entry (see [`take_entry`]); 1 if adopted.
 #[cfg_attr(target_arch = "wasm32", export_name = "T")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_tab_token(h: i32, now: f64, len: i32) -> i32 {
-    with!(h, 0, |m| input(len).map_or(0, |e| i32::from(m.handle_tab_token(time(now), e))))
+pub extern "C" fn ctm_tab_token(h: i32, now: f64, issued: f64, expires: f64) -> i32 {
+    let e = take_entry(issued, expires);
+    with!(h, 0, |m| e.map_or(0, |e| i32::from(m.handle_tab_entry(time(now), e))))
 }
 
 // ----- outputs ----------------------------------------------------------------------------
 
 /// The next action (0: none), its fields written out:
 /// 1 fetch (op, reason, attempt) · 2 abort (op) · 3 login (op, info) · 4 undo login ·
-/// 5 load stored · 6 persist (entry) · 7 clear stored · 8 share (entry, issuedAt, expiresAt)
+/// 5 load stored · 6 persist (entry, see [`entry`]) · 7 clear stored · 8 share (entry)
 /// · 9 settle (count, ids…, ok, info | error) · 10 token event (info) · 11 error event
 /// (error) · 12 state event (state) · 13 expired · 14 logged out · 15 log (level, message, code).
 #[cfg_attr(target_arch = "wasm32", export_name = "p")]
@@ -470,16 +497,13 @@ pub extern "C" fn ctm_poll(h: i32) -> i32 {
         }
         Action::UndoLogin => 4,
         Action::LoadStored => 5,
-        Action::Persist(entry) => {
-            s(&entry);
+        Action::Persist(e) => {
+            entry(&e);
             6
         }
         Action::ClearStored => 7,
-        Action::Share(entry) => {
-            s(&entry);
-            let parsed = stored::parse(&entry);
-            ms(parsed.as_ref().map(|p| p.issued_at));
-            ms(parsed.as_ref().map(|p| p.expires_at));
+        Action::Share(e) => {
+            entry(&e);
             8
         }
         Action::Settle { waiters, result } => {
@@ -590,24 +614,21 @@ pub extern "C" fn ctm_current(h: i32) -> i32 {
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_hello(h: i32, now: f64) -> i32 {
     clear();
-    with!(h, 0, |m| match m.usable_token(time(now)).and_then(stored::format) {
-        Some(entry) => {
-            s(&entry);
+    with!(h, 0, |m| match m.usable_token(time(now)) {
+        Some(i) => {
+            entry(&stored::Stored::of(i));
             1
         }
         None => 0,
     })
 }
 
-/// Whether the cross-tab marker `issuedAt:expiresAt` (input buffer) names a token newer
+/// Whether the cross-tab marker `issuedAt:expiresAt` (read by the host) names a token newer
 /// than this manager's and still usable at `now` (then the tab asks its peers first).
 #[cfg_attr(target_arch = "wasm32", export_name = "P")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_peer_newer(h: i32, now: f64, len: i32) -> i32 {
-    let now = time(now);
-    let Some(t) = input(len).map(str::as_bytes) else { return 0 };
-    let Some(colon) = t.iter().position(|&b| b == b':') else { return 0 };
-    let (Some(issued), Some(expires)) = (parse_u64(&t[..colon]), parse_u64(&t[colon + 1..])) else { return 0 };
+pub extern "C" fn ctm_peer_newer(h: i32, now: f64, issued: f64, expires: f64) -> i32 {
+    let (now, issued, expires) = (time(now), time(issued), time(expires));
     with!(h, 0, |m| {
         let mine = m.current().map_or(0, |i| i.issued_at);
         i32::from(issued > mine && expires > issued && now < schedule::usable_until(issued, expires))
@@ -625,7 +646,7 @@ pub extern "C" fn ctm_fetch_timeout(h: i32) -> f64 {
 /// The host turns the trap into an error; the core's parsers and machine do not panic.
 /// Since nothing reads a panic's message or location, scripts/build.sh zeroes that text (and
 /// core::fmt's digit table) in the shipped module (see there): code here
-/// must not format numbers with `core::fmt` (it does not: see `stored::decimal`).
+/// must not format numbers with `core::fmt` (it does not: the host writes stored entries).
 #[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {

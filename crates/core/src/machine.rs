@@ -277,13 +277,14 @@ pub enum Action {
     UndoLogin,
     /// Read the persisted entry; report with `handle_stored`.
     LoadStored,
-    /// Persist this entry (see [`crate::stored`]); it contains the token.
-    Persist(String),
+    /// Persist this entry (the shell writes it as [`stored::format`] does, or skips a token
+    /// that format cannot hold); it contains the token.
+    Persist(stored::Stored),
     /// Remove the persisted entry.
     ClearStored,
-    /// A token just came from the network: offer it to other tabs (entry form, see
-    /// [`crate::stored`]) so they need no fetch of their own.
-    Share(String),
+    /// A token just came from the network: offer it to other tabs (as [`stored::format`]
+    /// writes it) so they need no fetch of their own.
+    Share(stored::Stored),
     /// Resolve or reject waiting callers.
     Settle {
         /// Who.
@@ -731,12 +732,19 @@ impl Machine {
     /// valid entry outside its refresh margin is used without a fetch (source `storage`);
     /// an expired or unreadable one is cleared and a token fetched.
     pub fn handle_stored(&mut self, now: Millis, entry: Option<&str>) {
+        self.handle_stored_entry(now, entry.map(stored::parse));
+    }
+
+    /// [`handle_stored`](Self::handle_stored) for a shell that reads entries itself:
+    /// `None` when nothing is stored, `Some(None)` for an entry it could not read.
+    pub fn handle_stored_entry(&mut self, now: Millis, entry: Option<Option<stored::Stored>>) {
         self.now = now;
         if !matches!(&self.cycle, Some(Cycle { phase: Phase::Loading, .. })) {
             return self.discard();
         }
         self.loaded = true;
-        let fresh = entry.and_then(stored::parse).filter(|s| {
+        let present = entry.is_some();
+        let fresh = entry.flatten().filter(|s| {
             let lifetime = s.expires_at.saturating_sub(s.issued_at);
             now < s.expires_at.saturating_sub(schedule::margin(lifetime, self.cfg.refresh_margin_ms))
         });
@@ -746,7 +754,7 @@ impl Machine {
                 self.accept(now, info);
             }
             None => {
-                if entry.is_some() {
+                if present {
                     self.log(Level::Info, "discarded an expired or unreadable stored token", None);
                     self.actions.push_back(Action::ClearStored);
                 }
@@ -761,13 +769,15 @@ impl Machine {
     /// aborted, the app logs in with it, and the refresh is rescheduled. Returns whether it
     /// was adopted.
     pub fn handle_tab_token(&mut self, now: Millis, entry: &str) -> bool {
+        stored::parse(entry).is_some_and(|s| self.handle_tab_entry(now, s))
+    }
+
+    /// [`handle_tab_token`](Self::handle_tab_token) for a shell that reads entries itself.
+    pub fn handle_tab_entry(&mut self, now: Millis, s: stored::Stored) -> bool {
         self.now = now;
-        if self.session != Session::Active {
+        if self.session != Session::Active || now >= schedule::usable_until(s.issued_at, s.expires_at) {
             return false;
         }
-        let Some(s) = stored::parse(entry).filter(|s| now < schedule::usable_until(s.issued_at, s.expires_at)) else {
-            return false;
-        };
         if let Some(cur) = self.current.as_ref().filter(|c| !c.revoked) {
             if cur.info.token == s.token || cur.info.expires_at >= s.expires_at {
                 return false;
@@ -985,9 +995,7 @@ impl Machine {
 
     fn accept(&mut self, now: Millis, info: TokenInfo) {
         if info.source == Source::Network {
-            if let Some(entry) = stored::format(&info) {
-                self.actions.push_back(Action::Share(entry));
-            }
+            self.actions.push_back(Action::Share(stored::Stored::of(&info)));
         }
         if !self.cfg.login {
             let waiters = self.cycle.take().map(|c| c.waiters).unwrap_or_default();
@@ -1013,9 +1021,7 @@ impl Machine {
         self.failed = false;
         self.next_refresh = Some(info.refresh_at);
         if self.cfg.persist && info.source != Source::Storage {
-            if let Some(entry) = stored::format(&info) {
-                self.actions.push_back(Action::Persist(entry));
-            }
+            self.actions.push_back(Action::Persist(stored::Stored::of(&info)));
         }
         self.current = Some(Current { info: info.clone(), revoked: false, expired_emitted: false, unauthorized_rejected: false });
         self.log(Level::Info, "chat token refreshed", Some(info.reason.as_str()));

@@ -38,9 +38,22 @@ pub(crate) fn clean(s: &str) -> bool {
     !b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0x9f))))
 }
 
-/// The entry for `info`; `None` if a token contains a control character (such a token
-/// cannot be stored, and is not persisted).
-pub fn format(info: &TokenInfo) -> Option<String> {
+impl Stored {
+    /// What is stored of `info`.
+    pub fn of(info: &TokenInfo) -> Self {
+        Self {
+            token: info.token.clone(),
+            issued_at: info.issued_at,
+            expires_at: info.expires_at,
+            refresh_token: info.refresh_token.clone(),
+            ws_token: info.ws_token.clone(),
+        }
+    }
+}
+
+/// The entry text for `info`; `None` if a token contains a control character (such a token
+/// cannot be stored: the shell persists and shares nothing for it).
+pub fn format(info: &Stored) -> Option<String> {
     let parts = [info.token.as_str(), info.refresh_token.as_deref().unwrap_or(""), info.ws_token.as_deref().unwrap_or("")];
     if !parts.iter().all(|p| clean(p)) {
         return None;
@@ -119,13 +132,13 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let s = parse(&format(&info("tok")).unwrap()).unwrap();
+        let s = parse(&format(&Stored::of(&info("tok"))).unwrap()).unwrap();
         assert_eq!(s, Stored { token: "tok".into(), issued_at: 1_000, expires_at: 2_000, refresh_token: Some("r".into()), ws_token: None });
     }
 
     #[test]
     fn rejects_corrupted_entries() {
-        let good = format(&info("tok")).unwrap();
+        let good = format(&Stored::of(&info("tok"))).unwrap();
         for bad in [
             "",
             "ctm1",
@@ -138,7 +151,7 @@ mod tests {
         ] {
             assert_eq!(parse(bad), None, "{bad:?}");
         }
-        assert_eq!(format(&info("a\nb")), None);
+        assert_eq!(format(&Stored::of(&info("a\nb"))), None);
         // Found by fuzzing: a control character in an optional line must be rejected too,
         // or an entry is accepted that can never be written back.
         assert_eq!(parse("ctm1\n0\n7\nc\n\n\0"), None);

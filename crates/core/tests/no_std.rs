@@ -34,7 +34,7 @@ fn stored_entries_write_times_in_decimal() {
             refresh_token: None,
             ws_token: None,
         };
-        let entry = stored::format(&info).unwrap();
+        let entry = stored::format(&stored::Stored::of(&info)).unwrap();
         assert_eq!(entry, format!("ctm1\n{issued}\n{expires}\nt\n\n"));
         let back = stored::parse(&entry).unwrap();
         assert_eq!((back.issued_at, back.expires_at), (issued, expires));

@@ -374,9 +374,12 @@ impl TokenManager {
                         self.mutate(now, |m| m.handle_stored(now, None));
                     }
                 }
+                // A token with a control character cannot be written as an entry: not persisted.
                 Action::Persist(entry) => {
-                    if h.save_stored(entry).is_err() {
-                        self.host_failed("the save_stored callback failed");
+                    if let Some(entry) = chat_token_core::stored::format(&entry) {
+                        if h.save_stored(entry).is_err() {
+                            self.host_failed("the save_stored callback failed");
+                        }
                     }
                 }
                 Action::ClearStored => {

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         refresh_token: s.refresh_token.clone(),
         ws_token: s.ws_token.clone(),
     };
-    let Some(again) = stored::format(&info) else {
+    let Some(again) = stored::format(&stored::Stored::of(&info)) else {
         panic!("stored::parse accepted an entry that stored::format refuses to write: {s:?}");
     };
     assert_eq!(stored::parse(&again).as_ref(), Some(&s), "round trip changed the entry: {again:?}");

@@ -91,9 +91,14 @@ impl H {
                 Action::Emit(e) => self.events.push((self.now, e)),
                 Action::Log { level, message, code } => self.logs.push((level, message, code)),
                 Action::LoadStored => self.loads += 1,
-                Action::Persist(entry) => self.storage = Some(entry),
+                // As a shell does: the entry's text, nothing for a token it cannot hold.
+                Action::Persist(entry) => {
+                    if let Some(text) = stored::format(&entry) {
+                        self.storage = Some(text);
+                    }
+                }
                 Action::ClearStored => self.storage = None,
-                Action::Share(entry) => self.shared.push(entry),
+                Action::Share(entry) => self.shared.extend(stored::format(&entry)),
             }
         }
     }
