@@ -10,10 +10,14 @@ const TRIM = new RegExp('^' + WS + '|' + WS + '$', 'g');
 /** `str::trim`: strips Unicode `White_Space` (JavaScript's `trim` differs at U+0085, U+FEFF). */
 export const trim = (s) => s.replace(TRIM, '');
 
-/** `parse_number`: a plain decimal (`"3600"`, `" 1.5e3 "`), else NaN. */
+/**
+ * `parse_number`: a plain decimal (`"3600"`, `" 1.5e3 "`), else NaN. Computed as the core does,
+ * mantissa times 10^exp, so the ends of the range agree: `0e400`, `0.1e309` are NaN, `1e-309` is 0.
+ */
 export function decimal(s) {
-  const t = trim(s);
-  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? +t : NaN;
+  const [, m, e = 0] = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+))?$/.exec(trim(s)) || [];
+  const v = m * (e < 0 ? 1 / 10 ** -e : 10 ** e);
+  return v - v === 0 ? v : NaN;
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -38,13 +42,15 @@ export function jwtExp(token, decode) {
   }
   let claims;
   try {
-    // A dangling sixth bit group cannot encode a byte: not base64.
-    if (bits >= 6) return undefined;
+    // A dangling sixth bit group cannot encode a byte: not base64. A payload the core reads
+    // starts with ASCII (TextDecoder would drop a leading BOM the core rejects).
+    if (bits >= 6 || bytes[0] > 127) return undefined;
     claims = JSON.parse(decode(new Uint8Array(bytes)));
   } catch {
     return undefined;
   }
-  const exp = claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? claims.exp : undefined;
+  // Only an object has an `exp` (a string's, a number's, an array's is undefined).
+  const exp = claims?.exp;
   return exp === undefined ? exp : typeof exp === 'number' && exp - exp === 0 ? exp : null;
 }
 
