@@ -101,7 +101,10 @@ fn ok(value: String) -> String {
 
 fn answer(line: &str) -> Result<String, &'static str> {
     let mut fields = line.split('\t');
-    let (f, input) = (fields.next().ok_or("no function")?, fields.next().ok_or("no input")?);
+    let (f, input) = (
+        fields.next().ok_or("no function")?,
+        fields.next().ok_or("no input")?,
+    );
     let input = unquote(input).ok_or("the input is not a JSON string")?;
     let now = fields.next().map(str::parse::<u64>);
     if fields.next().is_some() {
@@ -109,7 +112,11 @@ fn answer(line: &str) -> Result<String, &'static str> {
     }
     Ok(match f {
         // The core's `trim` is exactly `str::trim` (its own tests check every character).
-        "trim" => format!("{{\"ok\":true,\"value\":{},\"blank\":{}}}", quote(input.trim()), NoFields.blank(&input)),
+        "trim" => format!(
+            "{{\"ok\":true,\"value\":{},\"blank\":{}}}",
+            quote(input.trim()),
+            NoFields.blank(&input)
+        ),
         "number" => parse_number(&input).map_or("null".into(), |n| ok(num(n))),
         "jwt_exp" => match jwt_exp(&input) {
             Ok(Some(n)) => ok(num(n)),
