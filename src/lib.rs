@@ -263,8 +263,10 @@ fn opt_time(v: f64) -> Option<Millis> {
 
 // ----- machines ---------------------------------------------------------------------------
 
-/// A new machine; returns its handle, or `-1` with the `invalid_options` error written out.
-/// `margin` is `-1` for the default; `login` and `persist` are 0/1.
+/// A new machine; returns its handle. The host has validated the options (by the rules and
+/// with the messages of `Config::validate`, see `readOptions` in js/host.mjs); values out of
+/// range are clamped (`Machine::new_validated`). `margin` is `-1` for the default; `login`
+/// and `persist` are 0/1.
 #[cfg_attr(target_arch = "wasm32", export_name = "n")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 #[allow(clippy::too_many_arguments)]
@@ -292,18 +294,9 @@ pub extern "C" fn ctm_new(
         seed: seed as u64,
         persist: persist != 0,
     };
-    clear();
-    match Machine::new(cfg) {
-        Ok(m) => {
-            let machines = &mut g().machines;
-            machines.push(Some(m));
-            machines.len() as i32 - 1
-        }
-        Err(e) => {
-            error(&e);
-            -1
-        }
-    }
+    let machines = &mut g().machines;
+    machines.push(Some(Machine::new_validated(cfg)));
+    machines.len() as i32 - 1
 }
 
 /// `-1`: ready (the current token is valid); `-2`: rejected (error written out); else the

@@ -409,7 +409,22 @@ impl Machine {
     /// A manager in `idle`, or `invalid_options` when `cfg` is out of range.
     pub fn new(cfg: Config) -> Result<Self, TokenError> {
         cfg.validate()?;
-        Ok(Self {
+        Ok(Self::new_validated(cfg))
+    }
+
+    /// A manager for a `cfg` its shell has already checked by the rules of
+    /// [`Config::validate`] (the JavaScript host validates the options, with the same
+    /// messages, before the wasm is even loaded; the wasm module then needs none of them).
+    /// Values out of range are clamped into it, so the machine's invariants hold whatever
+    /// it is given.
+    pub fn new_validated(mut cfg: Config) -> Self {
+        cfg.jitter_ratio = cfg.jitter_ratio.max(0.0).min(1.0);
+        cfg.default_ttl_ms = cfg.default_ttl_ms.max(1);
+        cfg.fetch_timeout_ms = cfg.fetch_timeout_ms.max(1);
+        cfg.login_timeout_ms = cfg.login_timeout_ms.max(1);
+        cfg.retry.max_attempts = cfg.retry.max_attempts.max(1);
+        cfg.retry.max_delay_ms = cfg.retry.max_delay_ms.max(cfg.retry.base_delay_ms);
+        Self {
             rng: Rng::new(cfg.seed),
             cfg,
             now: 0,
@@ -427,7 +442,7 @@ impl Machine {
             loaded: false,
             reported: State::Idle,
             actions: VecDeque::new(),
-        })
+        }
     }
 
     // ----- requests from the app -------------------------------------------------------
