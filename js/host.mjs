@@ -76,12 +76,10 @@ const isObject = (v) => v !== null && typeof v === 'object';
 
 /** `obj[key]`, or undefined when `obj` is not an object or the read throws. */
 function get(obj, key) {
-  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) return undefined;
   try {
-    return obj[key];
-  } catch {
-    return undefined;
-  }
+    // Objects and functions only (`Object(v) === v`): a primitive's properties are not read.
+    if (Object(obj) === obj) return obj[key];
+  } catch {}
 }
 
 /** `obj[method](...args)`; throws when it is missing or throws. */
@@ -101,14 +99,17 @@ function header(headers, name) {
   }
 }
 
-function localStore() {
+/** `localStorage` or `sessionStorage` where it exists and may be used, else null. */
+function webStorage(name) {
   try {
-    const s = G.localStorage;
+    const s = G[name];
     return isObject(s) ? s : null;
   } catch {
     return null;
   }
 }
+
+const localStore = () => webStorage('localStorage');
 
 function webLocks() {
   const locks = get(get(G, 'navigator'), 'locks');
@@ -154,26 +155,23 @@ const decode = (b) => (TD ? TD.decode(b) : utf8.d(b));
 
 // ----- options ----------------------------------------------------------------------------------
 
-function fn(o, key) {
+/**
+ * `o[key]`: `fallback` when it is undefined, else the value if `ok(value)`; otherwise an
+ * `invalid_options` error naming `prefix + key` and what was `expected`.
+ */
+function opt(o, key, ok, expected, fallback, prefix = '') {
   const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'function') throw invalid(key, 'a function');
+  if (v === undefined) return fallback;
+  if (!ok(v)) throw invalid(prefix + key, expected);
   return v;
 }
 
-function str(o, key, field) {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw invalid(field, 'a non-empty string');
-  return v;
-}
-
-function millis(o, key, field) {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !(v >= 0 && v <= MAX_TIME)) throw invalid(field, 'a non-negative, finite number of milliseconds');
-  return Math.floor(v);
-}
+const isFunction = (v) => typeof v === 'function';
+const fn = (o, key) => opt(o, key, isFunction, 'a function');
+const str = (o, key, fallback, prefix) => opt(o, key, (v) => typeof v === 'string' && v !== '', 'a non-empty string', fallback, prefix);
+/** A whole number of milliseconds (floored). */
+const millis = (o, key, fallback, prefix) =>
+  Math.floor(opt(o, key, (v) => typeof v === 'number' && v >= 0 && v <= MAX_TIME, 'a non-negative, finite number of milliseconds', fallback, prefix));
 
 const ENDPOINT = '{ url, method, headers, credentials, body }';
 
@@ -183,37 +181,25 @@ function readEndpoint(v) {
     return { url: v, method: 'POST', credentials: 'include' };
   }
   if (!isObject(v)) throw invalid('endpoint', 'a URL string or ' + ENDPOINT);
-  const url = str(v, 'url', 'endpoint.url');
+  const url = str(v, 'url', undefined, 'endpoint.');
   if (url === undefined) throw invalid('endpoint.url', 'a non-empty URL string');
-  const headers = get(v, 'headers');
-  if (!(headers === undefined || isObject(headers) || typeof headers === 'function')) {
-    throw invalid('endpoint.headers', 'an object, or a function returning one (sync or async)');
-  }
-  const credentials = str(v, 'credentials', 'endpoint.credentials') || 'include';
+  const headers = opt(v, 'headers', (h) => isObject(h) || isFunction(h), 'an object, or a function returning one (sync or async)', undefined, 'endpoint.');
+  const credentials = str(v, 'credentials', 'include', 'endpoint.');
   if (credentials !== 'include' && credentials !== 'same-origin' && credentials !== 'omit') {
     throw invalid('endpoint.credentials', "'include', 'same-origin' or 'omit'");
   }
-  const body = get(v, 'body');
-  if (!(body === undefined || typeof body === 'string' || isObject(body))) throw invalid('endpoint.body', 'a string, or an object to send as JSON');
-  return { url, method: str(v, 'method', 'endpoint.method') || 'POST', headers, credentials, body };
+  const body = opt(v, 'body', (b) => typeof b === 'string' || isObject(b), 'a string, or an object to send as JSON', undefined, 'endpoint.');
+  return { url, method: str(v, 'method', 'POST', 'endpoint.'), headers, credentials, body };
 }
 
 function readStorage(v, warnings) {
   const expected = "'memory', 'session', 'local', or { getItem, setItem, removeItem } (sync or async)";
-  const web = (name) => {
-    try {
-      const s = G[name];
-      return isObject(s) ? s : null;
-    } catch {
-      return null;
-    }
-  };
   let backend;
   if (v === undefined || v === 'memory') return null;
-  if (v === 'session') backend = web('sessionStorage');
+  if (v === 'session') backend = webStorage('sessionStorage');
   else if (v === 'local') {
     warnings.push("storage 'local': tokens in localStorage are readable by any script on this origin; prefer 'session' or memory");
-    backend = web('localStorage');
+    backend = localStore();
   } else if (typeof v !== 'string' && ['getItem', 'setItem', 'removeItem'].every((m) => typeof get(v, m) === 'function')) backend = v;
   else throw invalid('storage', expected);
   if (!backend) warnings.push('the requested web storage is not available here; tokens stay in memory');
@@ -228,36 +214,21 @@ function readOptions(options) {
   if (fetchToken && ep !== undefined) throw invalid('endpoint', 'to be absent when fetchToken is given (use one token source)');
   if (!fetchToken && ep === undefined) throw invalid('fetchToken', 'a function returning the token response, or an endpoint option');
   const endpoint = fetchToken ? null : readEndpoint(ep);
-  const margin = millis(options, 'refreshMarginMs', 'refreshMarginMs');
-  let jitter = get(options, 'jitterRatio');
-  if (jitter === undefined) jitter = 0.1;
-  else if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw invalid('jitterRatio', 'a number between 0 and 1');
-  const ttl = millis(options, 'defaultTtlMs', 'defaultTtlMs') ?? 86400000;
-  const fetchTimeout = millis(options, 'fetchTimeoutMs', 'fetchTimeoutMs') ?? 10000;
-  const loginTimeout = millis(options, 'loginTimeoutMs', 'loginTimeoutMs') ?? 30000;
-  let base = 1000;
-  let max = 60000;
-  let attempts = 6;
-  const retry = get(options, 'retry');
-  if (retry !== undefined) {
-    if (!isObject(retry)) throw invalid('retry', 'an object { baseDelayMs, maxDelayMs, maxAttempts }');
-    const a = get(retry, 'maxAttempts');
-    if (a !== undefined) {
-      if (typeof a !== 'number' || !(a >= 1 && a <= 1000) || a % 1 !== 0) throw invalid('retry.maxAttempts', 'an integer from 1 to 1000');
-      attempts = a;
-    }
-    base = millis(retry, 'baseDelayMs', 'retry.baseDelayMs') ?? base;
-    max = millis(retry, 'maxDelayMs', 'retry.maxDelayMs') ?? max;
-  }
-  const storageKey = str(options, 'storageKey', 'storageKey') || 'chat-token-manager';
+  const margin = millis(options, 'refreshMarginMs', -1);
+  const jitter = opt(options, 'jitterRatio', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number between 0 and 1', 0.1);
+  const ttl = millis(options, 'defaultTtlMs', 86400000);
+  const fetchTimeout = millis(options, 'fetchTimeoutMs', 10000);
+  const loginTimeout = millis(options, 'loginTimeoutMs', 30000);
+  const retry = opt(options, 'retry', isObject, 'an object { baseDelayMs, maxDelayMs, maxAttempts }', {});
+  const attempts = opt(retry, 'maxAttempts', (v) => typeof v === 'number' && v >= 1 && v <= 1000 && v % 1 === 0, 'an integer from 1 to 1000', 6, 'retry.');
+  const base = millis(retry, 'baseDelayMs', 1000, 'retry.');
+  const max = millis(retry, 'maxDelayMs', 60000, 'retry.');
+  const storageKey = str(options, 'storageKey', 'chat-token-manager');
   const warnings = [];
   const storage = readStorage(get(options, 'storage'), warnings);
-  let crossTab = get(options, 'crossTab');
-  if (crossTab === undefined) crossTab = get(G, 'document') !== undefined;
-  else if (typeof crossTab !== 'boolean') throw invalid('crossTab', 'a boolean');
+  const crossTab = opt(options, 'crossTab', (v) => typeof v === 'boolean', 'a boolean', get(G, 'document') !== undefined);
   const login = fn(options, 'login');
-  let logger = get(options, 'logger');
-  if (logger !== undefined && logger !== null && !isObject(logger)) throw invalid('logger', 'a console-like object or null');
+  const logger = opt(options, 'logger', (v) => v === null || isObject(v), 'a console-like object or null');
   const o = {
     fetchToken,
     endpoint,
@@ -272,18 +243,14 @@ function readOptions(options) {
     crossTab,
     warnings,
   };
-  const appState = get(options, 'appState');
-  if (appState !== undefined && typeof get(appState, 'addEventListener') !== 'function') {
-    throw invalid('appState', "React Native's AppState: { currentState, addEventListener('change', listener) }");
-  }
-  o.appState = appState;
+  o.appState = opt(options, 'appState', (v) => isFunction(get(v, 'addEventListener')), "React Native's AppState: { currentState, addEventListener('change', listener) }");
   // The core's own checks (Config::validate), done here so a manager can be built before the
   // wasm is ready.
   for (const [v, field] of [[ttl, 'defaultTtlMs'], [fetchTimeout, 'fetchTimeoutMs'], [loginTimeout, 'loginTimeoutMs']]) {
     if (v === 0) throw invalid(field, 'a positive number of milliseconds');
   }
   if (max < base) throw invalid('retry.maxDelayMs', 'a number of milliseconds not below retry.baseDelayMs');
-  o.cfg = [margin ?? -1, jitter, ttl, fetchTimeout, loginTimeout, base, max, attempts, login ? 1 : 0, Math.floor(Math.random() * 9007199254740992), storage ? 1 : 0];
+  o.cfg = [margin, jitter, ttl, fetchTimeout, loginTimeout, base, max, attempts, login ? 1 : 0, Math.floor(Math.random() * 9007199254740992), storage ? 1 : 0];
   return o;
 }
 
