@@ -89,14 +89,17 @@ function call(obj, method, ...args) {
   return f.apply(obj, args);
 }
 
+/** `obj[method](...args)`, or undefined when it is missing or throws. */
+function safe(obj, method, ...args) {
+  try {
+    return call(obj, method, ...args);
+  } catch {}
+}
+
 /** `headers.get(name)` as a string, or undefined. */
 function header(headers, name) {
-  try {
-    const v = call(headers, 'get', name);
-    return typeof v === 'string' ? v : undefined;
-  } catch {
-    return undefined;
-  }
+  const v = safe(headers, 'get', name);
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** `localStorage` or `sessionStorage` where it exists and may be used, else null. */
@@ -128,11 +131,7 @@ function listen(target, event, f) {
   } catch {
     return undefined;
   }
-  return () => {
-    try {
-      call(target, 'removeEventListener', event, f);
-    } catch {}
-  };
+  return () => safe(target, 'removeEventListener', event, f);
 }
 
 // ----- UTF-8 (TextEncoder/TextDecoder where they exist; Hermes has neither) -------------------
@@ -297,16 +296,8 @@ function openBus(name) {
           const m = parseMessage(get(ev, 'data'));
           if (m) f(m);
         }),
-        post: (m) => {
-          try {
-            ch.postMessage(m);
-          } catch {}
-        },
-        close: () => {
-          try {
-            ch.close();
-          } catch {}
-        },
+        post: (m) => safe(ch, 'postMessage', m),
+        close: () => safe(ch, 'close'),
       };
     } catch {}
   }
@@ -325,12 +316,8 @@ function openBus(name) {
     }),
     // Set then remove at once: other tabs get the `storage` event; nothing stays.
     post: (m) => {
-      try {
-        ls.setItem(key, JSON.stringify(Object.assign({}, m, { nonce: Math.random() })));
-      } catch {}
-      try {
-        ls.removeItem(key);
-      } catch {}
+      safe(ls, 'setItem', key, JSON.stringify(Object.assign({}, m, { nonce: Math.random() })));
+      safe(ls, 'removeItem', key);
     },
     close: noop,
   };
@@ -459,16 +446,10 @@ export function createHost(load) {
     for (const w of o.warnings) this._log(2, w);
     if (o.appState) {
       this._bg = get(o.appState, 'currentState') === 'background';
-      try {
-        const sub = o.appState.addEventListener('change', (s) => {
-          if (s === 'active' || s === 'background') this.setAppState(s);
-        });
-        this._hooks.push(() => {
-          try {
-            call(sub, 'remove');
-          } catch {}
-        });
-      } catch {}
+      const sub = safe(o.appState, 'addEventListener', 'change', (s) => {
+        if (s === 'active' || s === 'background') this.setAppState(s);
+      });
+      this._hooks.push(() => safe(sub, 'remove'));
     }
     if (X) this._boot();
     else init().then(() => this._boot(), noop);
@@ -633,18 +614,9 @@ export function createHost(load) {
 
   P._log = function (level, msg, code) {
     const logger = this._o.logger;
-    if (logger === null) return;
-    if (logger === undefined) {
-      if (level < 2 || typeof console === 'undefined') return;
-      try {
-        if (level === 2) console.warn(PREFIX, msg, code);
-        else console.error(PREFIX, msg, code);
-      } catch {}
-      return;
-    }
-    try {
-      call(logger, LEVELS[level], PREFIX, msg, code);
-    } catch {}
+    // No logger option: warnings and errors go to the console.
+    if (logger === null || (logger === undefined && (level < 2 || typeof console === 'undefined'))) return;
+    safe(logger === undefined ? console : logger, LEVELS[level], PREFIX, msg, code);
   };
 
   /** Turns a core answer into the promise a method returns, then drives. */
@@ -863,20 +835,15 @@ export function createHost(load) {
     const ls = localStore();
     if (!ls) return;
     const key = this._scope + ':cycle';
-    try {
-      if (value === null) ls.removeItem(key);
-      else ls.setItem(key, value);
-    } catch {}
+    if (value === null) safe(ls, 'removeItem', key);
+    else safe(ls, 'setItem', key, value);
   };
 
   /** Whether another tab fetched a usable token newer than this tab's. */
   P._peerNewer = function (now) {
     const ls = localStore();
     if (!ls) return false;
-    let v;
-    try {
-      v = ls.getItem(this._scope + ':cycle');
-    } catch {}
+    const v = safe(ls, 'getItem', this._scope + ':cycle');
     // `issuedAt:expiresAt`, both as stored::parse reads times.
     const m = typeof v === 'string' && /^(\d{1,16}):(\d{1,16})$/.exec(v);
     return !!m && X.P(this._h, now, +m[1], +m[2]) === 1;
@@ -956,9 +923,7 @@ export function createHost(load) {
     const granted = () => {
       if (!this._f.has(op)) return undefined;
       const aborted = new Promise((resolve) => {
-        try {
-          signal.addEventListener('abort', resolve);
-        } catch {}
+        safe(signal, 'addEventListener', 'abort', resolve);
       });
       return Promise.race([this._askThenFetch(op, reason, attempt, signal), aborted]);
     };
@@ -1052,7 +1017,7 @@ export function createHost(load) {
         else if (typeof x === 'number') X.f(i, 3, x, -1);
         else X.f(i, 4, 0, -1);
       }
-      const exp = typeof token === 'string' ? jwtExp(token, decode) : undefined;
+      const exp = typeof token === 'string' ? jwtExp(token) : undefined;
       if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
     }
     X.k(h, this._now(), op, object ? 1 : 0, date);
