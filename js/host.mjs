@@ -50,7 +50,8 @@ const noop = () => {};
 
 // ----- errors -------------------------------------------------------------------------------
 
-function tokenError(code, message, status, retryAfterMs, retryable) {
+/** A `TokenError`: `code` indexes CODES; `status` and `retryAfterMs` are set when not negative. */
+export function tokenError(code, message, status, retryAfterMs, retryable) {
   const e = new Error(message);
   e.name = 'TokenError';
   e.code = CODES[code];

@@ -3,7 +3,7 @@
 // call and no top-level await; calls made before the module is ready wait for it.
 // `init(input?)` preloads it, or takes the wasm as a URL, a Response (or a promise of one),
 // bytes or a WebAssembly.Module.
-import { createHost, useUtf8 } from './host.mjs';
+import { createHost, tokenError, useUtf8 } from './host.mjs';
 
 async function load(input) {
   if (input === undefined) input = new URL('./chat_token_manager.wasm', import.meta.url);
@@ -28,11 +28,8 @@ async function load(input) {
     const module = input instanceof WebAssembly.Module ? input : await WebAssembly.compile(input);
     return (await WebAssembly.instantiate(module, {})).exports;
   } catch (e) {
-    const err = new Error('could not load the chat-token-manager WebAssembly module' + (where ? ' from ' + where : '') + ': ' + (e && e.message));
-    err.name = 'TokenError';
-    err.code = 'network';
-    err.retryable = true;
-    throw err;
+    // A retryable `network` TokenError.
+    throw tokenError(1, 'could not load the chat-token-manager WebAssembly module' + (where ? ' from ' + where : '') + ': ' + (e && e.message), -1, -1, true);
   }
 }
 
