@@ -25,12 +25,15 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /**
  * `jwt_exp`: the `exp` claim of a JWT (three dot-separated parts, the middle one base64url
  * JSON) as a number; undefined when `token` is not a JWT or has no `exp`; null when `exp` is
- * not a finite number (the core rejects the response). `decode` turns UTF-8 bytes into a string.
+ * not a finite number (the core rejects the response).
  */
-export function jwtExp(token, decode) {
+export function jwtExp(token) {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
-  const bytes = [];
+  // The payload's bytes one char each (Latin-1): no UTF-8 decoding, so no engine's decoder
+  // (or its absence: Hermes) changes what is read. Bytes above 0x7F only occur inside JSON
+  // strings, where any char is allowed; outside them, as for the core, they make it no JSON.
+  let json = '';
   let acc = 0;
   let bits = 0;
   for (const c of parts[1].replace(/=+$/, '')) {
@@ -38,14 +41,13 @@ export function jwtExp(token, decode) {
     if (v < 0) return undefined;
     acc = ((acc << 6) | v) & 0xfff;
     bits += 6;
-    if (bits >= 8) bytes.push((acc >> (bits -= 8)) & 255);
+    if (bits >= 8) json += String.fromCharCode((acc >> (bits -= 8)) & 255);
   }
   let claims;
   try {
-    // A dangling sixth bit group cannot encode a byte: not base64. A payload the core reads
-    // starts with ASCII (TextDecoder would drop a leading BOM the core rejects).
-    if (bits >= 6 || bytes[0] > 127) return undefined;
-    claims = JSON.parse(decode(new Uint8Array(bytes)));
+    // A dangling sixth bit group cannot encode a byte: not base64.
+    if (bits >= 6) return undefined;
+    claims = JSON.parse(json);
   } catch {
     return undefined;
   }

@@ -14,7 +14,7 @@ mkdir -p pkg
 rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manager_bg.wasm pkg/chat_token_manager_bg.wasm.d.ts pkg/.gitignore
 # MVP plus the post-MVP features rustc emits by default that wasm2js can lower; no reference
 # types and no multi-value in the output (the interface is i32/f64 only).
-"$BIN/wasm-opt" -Oz --converge --strip-debug --strip-producers --strip-target-features \
+"$BIN/wasm-opt" -Oz --converge --ignore-implicit-traps --zero-filled-memory --strip-debug --strip-producers --strip-target-features \
   --mvp-features --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
   --remove-exports=__data_end --remove-exports=__heap_base \
   target/wasm32-unknown-unknown/release/chat_token_manager.wasm -o pkg/chat_token_manager.wasm
