@@ -425,21 +425,16 @@ export function createHost(load) {
     const o = readOptions(options);
     this._o = o;
     this._clock = o.now || null;
+    // Also, unset until they are first needed: _dead (disposed), _bg (in the background),
+    // _t and _ta (the timer and its deadline), _tok and _p (the current token, and a promise
+    // of it for getToken's hot path), _until (until when _p is handed out as is), _pres
+    // (releases the presence lock), _lg (the storage read generation).
     this._h = -1;
-    this._dead = false;
-    this._bg = false;
     this._ls = [];
-    this._lid = 0;
     this._w = new Map();
     this._f = new Map();
-    this._t = null;
-    this._ta = -1;
-    this._tok = undefined;
-    this._p = null;
-    this._until = -1;
     this._st = o.storage;
     this._hooks = [];
-    this._pres = null;
     // Managers share tokens across tabs only with the same storageKey and endpoint.
     this._scope = 'chat-token-manager:' + o.storageKey + '|' + (o.endpoint ? o.endpoint.url : '');
     this._bus = o.crossTab ? openBus(this._scope) : null;
@@ -508,14 +503,14 @@ export function createHost(load) {
   };
 
   P._clear = function () {
-    if (this._t !== null) clearTimeout(this._t);
+    clearTimeout(this._t);
     this._t = null;
   };
 
   P._rearm = function () {
     const deadline = X.D(this._h);
     if (deadline < 0 || this._bg) return this._clear();
-    if (this._t !== null && this._ta === deadline) return;
+    if (this._t != null && this._ta === deadline) return;
     this._clear();
     this._ta = deadline;
     this._t = setTimeout(() => {
@@ -527,11 +522,9 @@ export function createHost(load) {
   P._act = function (kind) {
     out();
     switch (kind) {
-      case 1: {
-        const op = N();
-        const reason = REASONS[N()];
-        return this._fetch(op, reason, N());
-      }
+      // Arguments are evaluated left to right: each N() reads the next number in order.
+      case 1:
+        return this._fetch(N(), REASONS[N()], N());
       case 2: {
         const op = N();
         const c = this._f.get(op);
@@ -541,10 +534,8 @@ export function createHost(load) {
         }
         return;
       }
-      case 3: {
-        const op = N();
-        return this._login(op, readInfo());
-      }
+      case 3:
+        return this._login(N(), readInfo());
       case 4:
         return this._appLogout();
       case 5:
@@ -593,11 +584,8 @@ export function createHost(load) {
         this._tok = undefined;
         this._p = null;
         return this._emit(4);
-      case 15: {
-        const level = N();
-        const msg = S();
-        return this._log(level, msg, S());
-      }
+      case 15:
+        return this._log(N(), S(), S());
     }
   };
 
@@ -644,10 +632,10 @@ export function createHost(load) {
   P.getToken = function () {
     // The hot path: the core said until when the current token is handed out as is.
     const p = this._p;
-    if (p !== null && (this._clock === null ? Date.now() : this._now()) < this._until) return p;
+    if (p && (this._clock === null ? Date.now() : this._now()) < this._until) return p;
     return this._ready(() => {
       const r = X.g(this._h, this._now());
-      return r === -1 && this._p !== null ? this._p : this._answer(r, 0);
+      return r === -1 && this._p ? this._p : this._answer(r, 0);
     });
   };
 
@@ -717,10 +705,10 @@ export function createHost(load) {
     const e = EVENTS.indexOf(event);
     if (e < 0) throw invalid('event', "'token', 'error', 'state', 'expired' or 'loggedOut'");
     if (typeof listener !== 'function') throw invalid('listener', 'a function');
-    const id = ++this._lid;
-    this._ls.push({ id, e, f: listener });
+    const l = { e, f: listener };
+    this._ls.push(l);
     return () => {
-      this._ls = this._ls.filter((l) => l.id !== id);
+      this._ls = this._ls.filter((x) => x !== l);
     };
   };
 
