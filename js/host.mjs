@@ -487,10 +487,16 @@ export function createHost(load) {
     return Math.floor(Math.min(t, MAX_TIME));
   };
 
-  /** Feeds one input to the core at the current time (`name(handle, now, ...args)`), then drives. */
+  /** Calls the core at the current time: `X[name](handle, now, a, b, c)`. */
+  P._x = function (name, a, b, c) {
+    return X[name](this._h, this._now(), a, b, c);
+  };
+
+  /** Feeds one input to the core at the current time, then drives; returns the core's answer. */
   P._in = function (name, a, b, c) {
-    X[name](this._h, this._now(), a, b, c);
+    const r = this._x(name, a, b, c);
     this._drive();
+    return r;
   };
 
   /** Carries out the core's actions, then re-arms the one timer. */
@@ -625,7 +631,7 @@ export function createHost(load) {
 
   /** Fetches a token and logs in. Idempotent; concurrent calls share one fetch. */
   P.start = function () {
-    return this._ready(() => this._answer(X.s(this._h, this._now()), 1));
+    return this._ready(() => this._answer(this._x('s'), 1));
   };
 
   /** A valid token, fetching one if needed. Concurrent calls share one fetch. */
@@ -634,21 +640,20 @@ export function createHost(load) {
     const p = this._p;
     if (p && (this._clock === null ? Date.now() : this._now()) < this._until) return p;
     return this._ready(() => {
-      const r = X.g(this._h, this._now());
+      const r = this._x('g');
       return r === -1 && this._p ? this._p : this._answer(r, 0);
     });
   };
 
   /** Forces a refresh (joins one in flight). */
   P.refresh = function () {
-    return this._ready(() => this._answer(X.r(this._h, this._now()), 1));
+    return this._ready(() => this._answer(this._x('r'), 1));
   };
 
   /** The chat service rejected a token; with that token as `staleToken`, a rotated one costs no request. */
   P.handleUnauthorized = function (staleToken) {
     return this._ready(() => {
-      const now = this._now();
-      return this._answer(X.u(this._h, now, typeof staleToken === 'string' ? put(staleToken) : -1), 1);
+      return this._answer(this._x('u', typeof staleToken === 'string' ? put(staleToken) : -1), 1);
     });
   };
 
@@ -656,7 +661,7 @@ export function createHost(load) {
   P.logout = function () {
     return this._ready(() => {
       this._lg = (this._lg | 0) + 1;
-      const r = X.l(this._h, this._now());
+      const r = this._x('l');
       let err;
       if (r === -2) {
         out();
@@ -795,18 +800,15 @@ export function createHost(load) {
       const e = parseEntry(m.entry);
       if (!e) return;
       putEntry(e);
-      X.T(this._h, this._now(), e[0], e[1]);
-      this._drive();
+      this._in('T', e[0], e[1]);
     } else if (m.type === 'hello') {
-      if (X.h(this._h, this._now())) {
+      if (this._x('h')) {
         out();
         const entry = readEntry()[0];
         if (entry) this._bus.post({ type: 'token', entry });
       }
     } else {
-      const ended = X.l(this._h, this._now());
-      this._drive();
-      if (ended === 1) this._appLogout();
+      if (this._in('l') === 1) this._appLogout();
     }
   };
 
@@ -829,13 +831,13 @@ export function createHost(load) {
   };
 
   /** Whether another tab fetched a usable token newer than this tab's. */
-  P._peerNewer = function (now) {
+  P._peerNewer = function () {
     const ls = localStore();
     if (!ls) return false;
     const v = safe(ls, 'getItem', this._scope + ':cycle');
     // `issuedAt:expiresAt`, both as stored::parse reads times.
     const m = typeof v === 'string' && /^(\d{1,16}):(\d{1,16})$/.exec(v);
-    return !!m && X.P(this._h, now, +m[1], +m[2]) === 1;
+    return !!m && this._x('P', +m[1], +m[2]) === 1;
   };
 
   /** Whether another live manager of this scope holds its presence lock (true without Web Locks). */
@@ -929,7 +931,7 @@ export function createHost(load) {
   P._askThenFetch = async function (op, reason, attempt, signal) {
     await null;
     if (attempt === 1 && this._bus && !this._dead) {
-      if (this._peerNewer(this._now()) && (await this._peersAlive())) {
+      if (this._peerNewer() && (await this._peersAlive())) {
         this._bus.post({ type: 'hello' });
         const wait = Math.min(Math.floor(X.M(this._h) / 4), PEER_WAIT_MS);
         await new Promise((resolve) => setTimeout(resolve, wait));
@@ -961,7 +963,6 @@ export function createHost(load) {
       v = thrown;
     }
     this._f.delete(op);
-    const h = this._h;
     const fail = (status, retryAfter) => this._in('F', op, status, retryAfter);
     const wait = (headers) => {
       const value = header(headers, 'retry-after');
@@ -1009,8 +1010,7 @@ export function createHost(load) {
       const exp = typeof token === 'string' ? jwtExp(token) : undefined;
       if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
     }
-    X.k(h, this._now(), op, object ? 1 : 0, date);
-    this._drive();
+    this._in('k', op, object ? 1 : 0, date);
   };
 
   P._login = function (op, info) {
@@ -1082,8 +1082,7 @@ export function createHost(load) {
       if (id !== this._lg || this._dead) return;
       const e = entry === undefined ? undefined : parseEntry(entry);
       if (e) putEntry(e);
-      X.S(this._h, this._now(), entry === undefined ? -1 : e ? 1 : 0, e ? e[0] : 0, e ? e[1] : 0);
-      this._drive();
+      this._in('S', entry === undefined ? -1 : e ? 1 : 0, e ? e[0] : 0, e ? e[1] : 0);
     })();
   };
 
