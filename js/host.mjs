@@ -17,7 +17,7 @@ import { decimal, httpDate, jwtExp, retryAfter, trim } from './decode.mjs';
 import { formatEntry, parseEntry } from './entry.mjs';
 import { decodeUtf8, encodeUtf8 } from './utf8.mjs';
 
-const CODES = ['invalid_options', 'network', 'timeout', 'http', 'rate_limited', 'unauthorized', 'invalid_response', 'login_failed', 'discarded', 'disposed', 'failed', 'logged_out'];
+const CODES = 'invalid_options network timeout http rate_limited unauthorized invalid_response login_failed discarded disposed failed logged_out'.split(' ');
 const MESSAGES = [
   '',
   'network error while fetching the chat token',
@@ -32,13 +32,13 @@ const MESSAGES = [
   'token refresh stopped after repeated permanent failures; call start() or refresh() to try again',
   'logged out; call start() to begin a new session',
 ];
-const REASONS = ['initial', 'scheduled', 'unauthorized', 'manual', 'resume'];
-const SOURCES = ['network', 'storage', 'tab'];
-const STATES = ['idle', 'fetching', 'ready', 'refreshing', 'backoff', 'error', 'failed', 'loggedOut', 'disposed'];
-const EVENTS = ['token', 'error', 'state', 'expired', 'loggedOut'];
-const LEVELS = ['debug', 'info', 'warn', 'error'];
+const REASONS = 'initial scheduled unauthorized manual resume'.split(' ');
+const SOURCES = 'network storage tab'.split(' ');
+const STATES = 'idle fetching ready refreshing backoff error failed loggedOut disposed'.split(' ');
+const EVENTS = 'token error state expired loggedOut'.split(' ');
+const LEVELS = 'debug info warn error'.split(' ');
 /** The token response fields the core reads, in the order of `FIELD_PATHS` in src/lib.rs. */
-const PATHS = ['authToken', 'token', 'accessToken', 'data.authToken', 'expiresIn', 'data.expiresIn', 'expiresAt', 'data.expiresAt', 'refreshToken', 'data.refreshToken', 'wsToken', 'data.wsToken'].map((p) => p.split('.'));
+const PATHS = 'authToken token accessToken data.authToken expiresIn data.expiresIn expiresAt data.expiresAt refreshToken data.refreshToken wsToken data.wsToken'.split(' ').map((p) => p.split('.'));
 const MAX_TIME = 9007199254740991;
 /** The longest single sleep: every wake-up re-checks against the wall clock. */
 const WATCHDOG_MS = 30000;
