@@ -738,20 +738,22 @@ export function createHost(load) {
 
   /** A token-free view for diagnostics and UIs. */
   P.snapshot = function () {
-    if (this._h < 0) {
-      return { state: this.state, expiresAt: null, refreshAt: null, generation: 0, consecutiveFailures: 0, lastError: null, offline: false };
+    // Before the wasm has loaded: the same shape, nothing known yet (times -1, counts 0).
+    const idle = this._h < 0;
+    if (!idle) {
+      X.z(this._h);
+      out();
     }
-    X.z(this._h);
-    out();
+    const next = (v) => (idle ? v : N());
     const nul = (v) => (v < 0 ? null : v);
-    const state = STATES[N()];
-    const expiresAt = nul(N());
-    const refreshAt = nul(N());
-    const generation = N();
-    const consecutiveFailures = N();
-    const offline = N() === 1;
+    const state = idle ? this.state : STATES[N()];
+    const expiresAt = nul(next(-1));
+    const refreshAt = nul(next(-1));
+    const generation = next(0);
+    const consecutiveFailures = next(0);
+    const offline = next(0) === 1;
     let lastError = null;
-    if (N() === 1) {
+    if (next(0) === 1) {
       const e = readError();
       lastError = { code: e.code, message: e.message, status: e.status ?? null, retryable: e.retryable };
     }
@@ -981,7 +983,7 @@ export function createHost(load) {
       const s = v.status;
       const status = s >= 65535 ? 65535 : s > 0 ? Math.floor(s) : 0;
       const headers = get(v, 'headers');
-      if (status < 200 || status >= 300) return status === 0 ? fail(0, -1) : fail(status, wait(headers));
+      if (status < 200 || status >= 300) return fail(status, status ? wait(headers) : -1);
       const d = header(headers, 'date');
       if (d !== undefined) date = httpDate(d) ?? -1;
       try {
