@@ -229,28 +229,29 @@ function readOptions(options) {
   const crossTab = opt(options, 'crossTab', (v) => typeof v === 'boolean', 'a boolean', get(G, 'document') !== undefined);
   const login = fn(options, 'login');
   const logger = opt(options, 'logger', (v) => v === null || isObject(v), 'a console-like object or null');
+  // The validated options (internal names: the minifier shortens them).
   const o = {
-    fetchToken,
-    endpoint,
-    login,
-    logout: fn(options, 'logout'),
-    onTokenRefresh: fn(options, 'onTokenRefresh'),
-    onRefreshError: fn(options, 'onRefreshError'),
-    logger,
-    now: fn(options, 'now'),
-    storage,
-    storageKey,
-    crossTab,
-    warnings,
+    _fetchToken: fetchToken,
+    _endpoint: endpoint,
+    _loginFn: login,
+    _logoutFn: fn(options, 'logout'),
+    _onTokenRefresh: fn(options, 'onTokenRefresh'),
+    _onRefreshError: fn(options, 'onRefreshError'),
+    _logger: logger,
+    _clock: fn(options, 'now'),
+    _backend: storage,
+    _storageKey: storageKey,
+    _crossTab: crossTab,
+    _warnings: warnings,
   };
-  o.appState = opt(options, 'appState', (v) => isFunction(get(v, 'addEventListener')), "React Native's AppState: { currentState, addEventListener('change', listener) }");
+  o._appState = opt(options, 'appState', (v) => isFunction(get(v, 'addEventListener')), "React Native's AppState: { currentState, addEventListener('change', listener) }");
   // The core's own checks (Config::validate), done here so a manager can be built before the
   // wasm is ready.
   for (const [v, field] of [[ttl, 'defaultTtlMs'], [fetchTimeout, 'fetchTimeoutMs'], [loginTimeout, 'loginTimeoutMs']]) {
     if (v === 0) throw invalid(field, 'a positive number of milliseconds');
   }
   if (max < base) throw invalid('retry.maxDelayMs', 'a number of milliseconds not below retry.baseDelayMs');
-  o.cfg = [margin, jitter, ttl, fetchTimeout, loginTimeout, base, max, attempts, login ? 1 : 0, Math.floor(Math.random() * 9007199254740992), storage ? 1 : 0];
+  o._cfg = [margin, jitter, ttl, fetchTimeout, loginTimeout, base, max, attempts, login ? 1 : 0, Math.floor(Math.random() * 9007199254740992), storage ? 1 : 0];
   return o;
 }
 
@@ -424,7 +425,7 @@ export function createHost(load) {
     if (!(this instanceof TokenManager)) throw new TypeError("TokenManager must be called with 'new'");
     const o = readOptions(options);
     this._o = o;
-    this._clock = o.now || null;
+    this._clock = o._clock || null;
     // Also, unset until they are first needed: _dead (disposed), _bg (in the background),
     // _t and _ta (the timer and its deadline), _tok and _p (the current token, and a promise
     // of it for getToken's hot path), _until (until when _p is handed out as is), _pres
@@ -433,16 +434,16 @@ export function createHost(load) {
     this._ls = [];
     this._w = new Map();
     this._f = new Map();
-    this._st = o.storage;
+    this._st = o._backend;
     this._hooks = [];
     // Managers share tokens across tabs only with the same storageKey and endpoint.
-    this._scope = 'chat-token-manager:' + o.storageKey + '|' + (o.endpoint ? o.endpoint.url : '');
-    this._bus = o.crossTab ? openBus(this._scope) : null;
+    this._scope = 'chat-token-manager:' + o._storageKey + '|' + (o._endpoint ? o._endpoint.url : '');
+    this._bus = o._crossTab ? openBus(this._scope) : null;
     this._locks = this._bus && webLocks();
-    for (const w of o.warnings) this._log(2, w);
-    if (o.appState) {
-      this._bg = get(o.appState, 'currentState') === 'background';
-      const sub = safe(o.appState, 'addEventListener', 'change', (s) => {
+    for (const w of o._warnings) this._log(2, w);
+    if (o._appState) {
+      this._bg = get(o._appState, 'currentState') === 'background';
+      const sub = safe(o._appState, 'addEventListener', 'change', (s) => {
         if (s === 'active' || s === 'background') this.setAppState(s);
       });
       this._hooks.push(() => safe(sub, 'remove'));
@@ -455,7 +456,7 @@ export function createHost(load) {
 
   P._boot = function () {
     if (this._h >= 0) return;
-    const c = this._o.cfg;
+    const c = this._o._cfg;
     this._h = X.n(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
     if (this._dead) {
       X.d(this._h);
@@ -578,10 +579,10 @@ export function createHost(load) {
         const info = readInfo();
         this._tok = info.token;
         this._p = Promise.resolve(info.token);
-        return this._emit(0, info, this._o.onTokenRefresh);
+        return this._emit(0, info, this._o._onTokenRefresh);
       }
       case 11:
-        return this._emit(1, readError(), this._o.onRefreshError);
+        return this._emit(1, readError(), this._o._onRefreshError);
       case 12:
         return this._emit(2, STATES[N()]);
       case 13:
@@ -608,7 +609,7 @@ export function createHost(load) {
   };
 
   P._log = function (level, msg, code) {
-    const logger = this._o.logger;
+    const logger = this._o._logger;
     // No logger option: warnings and errors go to the console.
     if (logger === null || (logger === undefined && (level < 2 || typeof console === 'undefined'))) return;
     safe(logger === undefined ? console : logger, LEVELS[level], PREFIX, msg, code);
@@ -673,7 +674,7 @@ export function createHost(load) {
         this._bus.post({ type: 'logout' });
       }
       if (err) return Promise.reject(err);
-      const f = this._o.logout;
+      const f = this._o._logoutFn;
       if (r !== 1 || !f) return Promise.resolve();
       try {
         return Promise.resolve(f()).then(noop);
@@ -816,7 +817,7 @@ export function createHost(load) {
 
   /** Calls the app's `logout` without waiting for it (another tab's logout, or undoing a late login). */
   P._appLogout = function () {
-    const f = this._o.logout;
+    const f = this._o._logoutFn;
     if (!f) return;
     try {
       Promise.resolve(f()).catch(noop);
@@ -949,12 +950,12 @@ export function createHost(load) {
     let ok = true;
     let v;
     try {
-      const f = this._o.fetchToken;
+      const f = this._o._fetchToken;
       if (f) {
         const previous = X.c(this._h) ? (out(), readInfo()) : null;
         v = await f({ reason, attempt, signal, previous });
       } else {
-        const e = this._o.endpoint;
+        const e = this._o._endpoint;
         let headers = e.headers;
         if (typeof headers === 'function') headers = await headers();
         if (!this._f.has(op)) return; // logged out while the app's headers were computed
@@ -1016,7 +1017,7 @@ export function createHost(load) {
   };
 
   P._login = function (op, info) {
-    const login = this._o.login;
+    const login = this._o._loginFn;
     if (!login) return;
     let call;
     let threw = false;
@@ -1046,7 +1047,7 @@ export function createHost(load) {
     const b = this._st;
     if (!b) return null;
     try {
-      const key = this._o.storageKey;
+      const key = this._o._storageKey;
       return Promise.resolve(value === undefined ? call(b, method, key) : call(b, method, key, value));
     } catch {
       this._degrade();
