@@ -125,12 +125,12 @@ function visible() {
   return typeof v !== 'string' || v === 'visible';
 }
 
-/** Listens with `target.addEventListener`; returns the remover, or undefined where there is none. */
+/** Listens with `target.addEventListener`; returns the remover (a no-op where there is none). */
 function listen(target, event, f) {
   try {
     call(target, 'addEventListener', event, f);
   } catch {
-    return undefined;
+    return noop;
   }
   return () => safe(target, 'removeEventListener', event, f);
 }
@@ -765,22 +765,17 @@ export function createHost(load) {
 
   /** Wake-up, network and cross-tab listeners (only those the platform has). */
   P._install = function () {
-    const hook = (target, event, f) => {
-      const off = listen(target, event, f);
-      if (off) this._hooks.push(off);
-    };
     const resume = () => this._in('m');
-    hook(G, 'online', () => this._in('O', 1));
-    hook(G, 'offline', () => this._in('O', 0));
-    hook(G, 'focus', resume);
-    hook(G, 'pageshow', resume);
-    hook(get(G, 'document'), 'visibilitychange', () => {
-      if (visible()) resume();
-    });
-    if (this._bus) {
-      const off = this._bus.listen((m) => this._onTab(m));
-      if (off) this._hooks.push(off);
-    }
+    this._hooks.push(
+      listen(G, 'online', () => this._in('O', 1)),
+      listen(G, 'offline', () => this._in('O', 0)),
+      listen(G, 'focus', resume),
+      listen(G, 'pageshow', resume),
+      listen(get(G, 'document'), 'visibilitychange', () => {
+        if (visible()) resume();
+      }),
+    );
+    if (this._bus) this._hooks.push(this._bus.listen((m) => this._onTab(m)));
     const locks = this._locks;
     if (locks) {
       // A presence lock, held while this manager lives, so starting tabs can tell whether any
