@@ -259,7 +259,8 @@ function readOptions(options) {
 function requestInit(e, headers, signal) {
   const init = { method: e.method, credentials: e.credentials };
   // A stand-in signal (no AbortController) is not given to fetch, which may check its type.
-  if (typeof AbortController === 'function') init.signal = signal;
+  // (The browser and Node entries have AbortController: see abortController.)
+  if (typeof CTM_ABORT_CONTROLLER !== 'undefined' || typeof AbortController === 'function') init.signal = signal;
   const hdrs = { accept: 'application/json' };
   if (typeof e.body === 'string') init.body = e.body;
   else if (isObject(e.body)) {
@@ -456,8 +457,8 @@ export function createHost(load) {
 
   P._boot = function () {
     if (this._h >= 0) return;
-    const c = this._o._cfg;
-    this._h = X.n(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+    // The core's Config, in the order of ctm_new's arguments (see readOptions).
+    this._h = X.n(...this._o._cfg);
     if (this._dead) {
       X.d(this._h);
       return this._drive();
