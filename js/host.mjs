@@ -239,7 +239,7 @@ function readOptions(options) {
     _onRefreshError: fn(options, 'onRefreshError'),
     _logger: logger,
     _clock: fn(options, 'now'),
-    _backend: storage,
+    _st: storage,
     _storageKey: storageKey,
     _crossTab: crossTab,
     _warnings: warnings,
@@ -424,9 +424,11 @@ export function createHost(load) {
    */
   function TokenManager(options) {
     if (!(this instanceof TokenManager)) throw new TypeError("TokenManager must be called with 'new'");
-    const o = readOptions(options);
-    this._o = o;
-    this._clock = o._clock || null;
+    // The validated options become the manager's own (internal) fields: _fetchToken,
+    // _endpoint, _loginFn, _logoutFn, _onTokenRefresh, _onRefreshError, _logger, _clock (the
+    // `now` option, or undefined), _st (the storage backend, null for memory), _storageKey,
+    // _crossTab, _warnings, _appState and _cfg.
+    const o = Object.assign(this, readOptions(options));
     // Also, unset until they are first needed: _dead (disposed), _bg (in the background),
     // _t and _ta (the timer and its deadline), _tok and _p (the current token, and a promise
     // of it for getToken's hot path), _until (until when _p is handed out as is), _pres
@@ -435,7 +437,6 @@ export function createHost(load) {
     this._ls = [];
     this._w = new Map();
     this._f = new Map();
-    this._st = o._backend;
     this._hooks = [];
     // Managers share tokens across tabs only with the same storageKey and endpoint.
     this._scope = 'chat-token-manager:' + o._storageKey + '|' + (o._endpoint ? o._endpoint.url : '');
@@ -458,7 +459,7 @@ export function createHost(load) {
   P._boot = function () {
     if (this._h >= 0) return;
     // The core's Config, in the order of ctm_new's arguments (see readOptions).
-    this._h = X.n(...this._o._cfg);
+    this._h = X.n(...this._cfg);
     if (this._dead) {
       X.d(this._h);
       return this._drive();
@@ -480,7 +481,7 @@ export function createHost(load) {
   /** The manager's clock: the `now` option, else `Date.now()`. */
   P._now = function () {
     const f = this._clock;
-    if (f === null) return Date.now();
+    if (!f) return Date.now();
     let t;
     try {
       t = f();
@@ -580,10 +581,10 @@ export function createHost(load) {
         const info = readInfo();
         this._tok = info.token;
         this._p = Promise.resolve(info.token);
-        return this._emit(0, info, this._o._onTokenRefresh);
+        return this._emit(0, info, this._onTokenRefresh);
       }
       case 11:
-        return this._emit(1, readError(), this._o._onRefreshError);
+        return this._emit(1, readError(), this._onRefreshError);
       case 12:
         return this._emit(2, STATES[N()]);
       case 13:
@@ -610,7 +611,7 @@ export function createHost(load) {
   };
 
   P._log = function (level, msg, code) {
-    const logger = this._o._logger;
+    const logger = this._logger;
     // No logger option: warnings and errors go to the console.
     if (logger === null || (logger === undefined && (level < 2 || typeof console === 'undefined'))) return;
     safe(logger === undefined ? console : logger, LEVELS[level], PREFIX, msg, code);
@@ -640,7 +641,7 @@ export function createHost(load) {
   P.getToken = function () {
     // The hot path: the core said until when the current token is handed out as is.
     const p = this._p;
-    if (p && (this._clock === null ? Date.now() : this._now()) < this._until) return p;
+    if (p && (this._clock ? this._now() : Date.now()) < this._until) return p;
     return this._ready(() => {
       const r = this._x('g');
       return r === -1 && this._p ? this._p : this._answer(r, 0);
@@ -675,7 +676,7 @@ export function createHost(load) {
         this._bus.post({ type: 'logout' });
       }
       if (err) return Promise.reject(err);
-      const f = this._o._logoutFn;
+      const f = this._logoutFn;
       if (r !== 1 || !f) return Promise.resolve();
       try {
         return Promise.resolve(f()).then(noop);
@@ -813,7 +814,7 @@ export function createHost(load) {
 
   /** Calls the app's `logout` without waiting for it (another tab's logout, or undoing a late login). */
   P._appLogout = function () {
-    const f = this._o._logoutFn;
+    const f = this._logoutFn;
     if (!f) return;
     try {
       Promise.resolve(f()).catch(noop);
@@ -946,12 +947,12 @@ export function createHost(load) {
     let ok = true;
     let v;
     try {
-      const f = this._o._fetchToken;
+      const f = this._fetchToken;
       if (f) {
         const previous = X.c(this._h) ? (out(), readInfo()) : null;
         v = await f({ reason, attempt, signal, previous });
       } else {
-        const e = this._o._endpoint;
+        const e = this._endpoint;
         let headers = e.headers;
         if (typeof headers === 'function') headers = await headers();
         if (!this._f.has(op)) return; // logged out while the app's headers were computed
@@ -1013,7 +1014,7 @@ export function createHost(load) {
   };
 
   P._login = function (op, info) {
-    const login = this._o._loginFn;
+    const login = this._loginFn;
     if (!login) return;
     let call;
     let threw = false;
@@ -1043,7 +1044,7 @@ export function createHost(load) {
     const b = this._st;
     if (!b) return null;
     try {
-      const key = this._o._storageKey;
+      const key = this._storageKey;
       return Promise.resolve(value === undefined ? call(b, method, key) : call(b, method, key, value));
     } catch {
       this._degrade();
