@@ -33,6 +33,4 @@ async function load(input) {
   }
 }
 
-const sdk = createHost(load);
-export const TokenManager = sdk.TokenManager;
-export const init = sdk.init;
+export const { TokenManager, init } = createHost(load);
