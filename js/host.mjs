@@ -996,17 +996,17 @@ export function createHost(load) {
       // strings become numbers, a blank token is sent as '', and slot 12 is the chosen
       // token's JWT `exp`.
       let token;
-      for (let i = 0; i < PATHS.length; i++) {
+      PATHS.forEach((path, i) => {
         let x = v;
-        for (const key of PATHS[i]) x = isObject(x) ? get(x, key) : undefined;
-        if (x === undefined) continue;
+        for (const key of path) x = isObject(x) ? get(x, key) : undefined;
+        if (x === undefined) return;
         if (i < 4 && token === undefined && x !== null) token = x;
         if (x === null) X.f(i, 1, 0, -1);
         else if (typeof x === 'string' && i > 3 && i < 8) X.f(i, 3, decimal(x), -1);
         else if (typeof x === 'string') X.f(i, 2, 0, put(i < 4 && trim(x) === '' ? '' : x));
         else if (typeof x === 'number') X.f(i, 3, x, -1);
         else X.f(i, 4, 0, -1);
-      }
+      });
       const exp = typeof token === 'string' ? jwtExp(token) : undefined;
       if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
     }
