@@ -326,6 +326,43 @@ function openBus(name) {
   };
 }
 
+/**
+ * An AbortController, or (Hermes without React Native's polyfills) a minimal stand-in with
+ * the same surface (aborted, reason, onabort, add/removeEventListener).
+ */
+function abortController() {
+  // The browser and Node entries (`--define:CTM_ABORT_CONTROLLER=true`) leave the stand-in
+  // out: every browser and Node they support has AbortController. The native build keeps it.
+  if (typeof AbortController === 'function' || typeof CTM_ABORT_CONTROLLER !== 'undefined') return new AbortController();
+  const listeners = [];
+  const signal = {
+    aborted: false,
+    reason: undefined,
+    onabort: null,
+    addEventListener: (type, f) => {
+      if (type === 'abort') listeners.push(f);
+    },
+    removeEventListener: (type, f) => {
+      const i = listeners.indexOf(f);
+      if (i >= 0) listeners.splice(i, 1);
+    },
+  };
+  return {
+    signal,
+    abort(reason) {
+      if (signal.aborted) return;
+      signal.aborted = true;
+      signal.reason = reason;
+      const ev = { type: 'abort', target: signal };
+      for (const f of [signal.onabort].concat(listeners.splice(0))) {
+        try {
+          if (typeof f === 'function') f.call(signal, ev);
+        } catch {}
+      }
+    },
+  };
+}
+
 // ----- the host -----------------------------------------------------------------------------
 
 /**
@@ -456,635 +493,603 @@ export function createHost(load) {
 
   const P = TokenManager.prototype;
 
-  P._boot = function () {
-    if (this._h >= 0) return;
-    // The core's Config, in the order of ctm_new's arguments (see readOptions).
-    this._h = X.n(...this._cfg);
-    if (this._dead) {
-      X.d(this._h);
-      return this._drive();
-    }
-    this._install();
-  };
+  // The methods (enumerable, as plain assignments to the prototype would make them).
+  Object.assign(P, {
+    _boot() {
+      if (this._h >= 0) return;
+      // The core's Config, in the order of ctm_new's arguments (see readOptions).
+      this._h = X.n(...this._cfg);
+      if (this._dead) {
+        X.d(this._h);
+        return this._drive();
+      }
+      this._install();
+    },
 
-  /** Runs `f` once the core is ready (now, or queued behind loading it). */
-  P._ready = function (f) {
-    // Booted here too: a first load that failed leaves the constructor's boot undone, and a
-    // later call's successful init() must still find a machine.
-    const go = () => {
-      this._boot();
-      return f();
-    };
-    return X ? go() : init().then(go);
-  };
+    /** Runs `f` once the core is ready (now, or queued behind loading it). */
+    _ready(f) {
+      // Booted here too: a first load that failed leaves the constructor's boot undone, and a
+      // later call's successful init() must still find a machine.
+      const go = () => {
+        this._boot();
+        return f();
+      };
+      return X ? go() : init().then(go);
+    },
 
-  /** The manager's clock: the `now` option, else `Date.now()`. */
-  P._now = function () {
-    const f = this._clock;
-    if (!f) return Date.now();
-    let t;
-    try {
-      t = f();
-    } catch {}
-    if (typeof t !== 'number' || !(t >= 0 && t < Infinity)) t = Date.now();
-    return Math.floor(Math.min(t, MAX_TIME));
-  };
+    /** The manager's clock: the `now` option, else `Date.now()`. */
+    _now() {
+      const f = this._clock;
+      if (!f) return Date.now();
+      let t;
+      try {
+        t = f();
+      } catch {}
+      if (typeof t !== 'number' || !(t >= 0 && t < Infinity)) t = Date.now();
+      return Math.floor(Math.min(t, MAX_TIME));
+    },
 
-  /** Calls the core at the current time: `X[name](handle, now, a, b, c)`. */
-  P._x = function (name, a, b, c) {
-    return X[name](this._h, this._now(), a, b, c);
-  };
+    /** Calls the core at the current time: `X[name](handle, now, a, b, c)`. */
+    _x(name, a, b, c) {
+      return X[name](this._h, this._now(), a, b, c);
+    },
 
-  /** Feeds one input to the core at the current time, then drives; returns the core's answer. */
-  P._in = function (name, a, b, c) {
-    const r = this._x(name, a, b, c);
-    this._drive();
-    return r;
-  };
+    /** Feeds one input to the core at the current time, then drives; returns the core's answer. */
+    _in(name, a, b, c) {
+      const r = this._x(name, a, b, c);
+      this._drive();
+      return r;
+    },
 
-  /** Carries out the core's actions, then re-arms the one timer. */
-  P._drive = function () {
-    const h = this._h;
-    let kind;
-    while ((kind = X.p(h))) this._act(kind);
-    this._rearm();
-    this._until = X.U(h);
-  };
+    /** Carries out the core's actions, then re-arms the one timer. */
+    _drive() {
+      const h = this._h;
+      let kind;
+      while ((kind = X.p(h))) this._act(kind);
+      this._rearm();
+      this._until = X.U(h);
+    },
 
-  P._clear = function () {
-    clearTimeout(this._t);
-    this._t = null;
-  };
-
-  P._rearm = function () {
-    const deadline = X.D(this._h);
-    if (deadline < 0 || this._bg) return this._clear();
-    if (this._t != null && this._ta === deadline) return;
-    this._clear();
-    this._ta = deadline;
-    this._t = setTimeout(() => {
+    _clear() {
+      clearTimeout(this._t);
       this._t = null;
-      this._in('t');
-    }, Math.min(Math.max(deadline - this._now(), 0), WATCHDOG_MS));
-  };
+    },
 
-  P._act = function (kind) {
-    out();
-    switch (kind) {
-      // Arguments are evaluated left to right: each N() reads the next number in order.
-      case 1:
-        return this._fetch(N(), REASONS[N()], N());
-      case 2: {
-        const op = N();
-        const c = this._f.get(op);
-        if (c) {
-          this._f.delete(op);
-          c.abort();
-        }
-        return;
-      }
-      case 3:
-        return this._login(N(), readInfo());
-      case 4:
-        return this._appLogout();
-      case 5:
-        return this._load();
-      case 6: {
-        const text = readEntry()[0];
-        return text && this._write('setItem', text);
-      }
-      case 7:
-        return this._write('removeItem');
-      case 8: {
-        const [entry, issued, expires] = readEntry();
-        if (this._bus && entry) {
-          this._marker(issued + ':' + expires);
-          this._bus.post({ type: 'token', entry });
-        }
-        return;
-      }
-      case 9: {
-        const ids = [];
-        for (let i = N(); i > 0; i--) ids.push(N());
-        const ok = N() === 1;
-        const value = ok ? readInfo() : readError();
-        for (const id of ids) {
-          const w = this._w.get(id);
-          if (!w) continue;
-          this._w.delete(id);
-          if (!ok) w[2](value);
-          else w[1](w[0] ? value : value.token);
-        }
-        return;
-      }
-      case 10: {
-        const info = readInfo();
-        this._tok = info.token;
-        this._p = Promise.resolve(info.token);
-        return this._emit(0, info, this._onTokenRefresh);
-      }
-      case 11:
-        return this._emit(1, readError(), this._onRefreshError);
-      case 12:
-        return this._emit(2, STATES[N()]);
-      case 13:
-        return this._emit(3);
-      case 14:
-        this._tok = undefined;
-        this._p = null;
-        return this._emit(4);
-      case 15:
-        return this._log(N(), S(), S());
-    }
-  };
+    _rearm() {
+      const deadline = X.D(this._h);
+      if (deadline < 0 || this._bg) return this._clear();
+      if (this._t != null && this._ta === deadline) return;
+      this._clear();
+      this._ta = deadline;
+      this._t = setTimeout(() => {
+        this._t = null;
+        this._in('t');
+      }, Math.min(Math.max(deadline - this._now(), 0), WATCHDOG_MS));
+    },
 
-  P._emit = function (idx, payload, callback) {
-    const targets = this._ls.filter((l) => l.e === idx).map((l) => l.f);
-    if (callback) targets.unshift(callback);
-    for (const f of targets) {
-      try {
-        f(payload);
-      } catch {
-        this._log(3, 'an event listener threw; the manager carries on', EVENTS[idx]);
-      }
-    }
-  };
-
-  P._log = function (level, msg, code) {
-    const logger = this._logger;
-    // No logger option: warnings and errors go to the console.
-    if (logger === null || (logger === undefined && (level < 2 || typeof console === 'undefined'))) return;
-    safe(logger === undefined ? console : logger, LEVELS[level], PREFIX, msg, code);
-  };
-
-  /** Turns a core answer into the promise a method returns, then drives. */
-  P._answer = function (r, want) {
-    let p;
-    if (r === -1) {
-      p = Promise.resolve(want && X.c(this._h) ? (out(), readInfo()) : this._tok);
-    } else if (r === -2) {
+    _act(kind) {
       out();
-      p = Promise.reject(readError());
-    } else {
-      p = new Promise((resolve, reject) => this._w.set(r, [want, resolve, reject]));
-    }
-    this._drive();
-    return p;
-  };
+      switch (kind) {
+        // Arguments are evaluated left to right: each N() reads the next number in order.
+        case 1:
+          return this._fetch(N(), REASONS[N()], N());
+        case 2: {
+          const op = N();
+          const c = this._f.get(op);
+          if (c) {
+            this._f.delete(op);
+            c.abort();
+          }
+          return;
+        }
+        case 3:
+          return this._login(N(), readInfo());
+        case 4:
+          return this._appLogout();
+        case 5:
+          return this._load();
+        case 6: {
+          const text = readEntry()[0];
+          return text && this._write('setItem', text);
+        }
+        case 7:
+          return this._write('removeItem');
+        case 8: {
+          const [entry, issued, expires] = readEntry();
+          if (this._bus && entry) {
+            this._marker(issued + ':' + expires);
+            this._bus.post({ type: 'token', entry });
+          }
+          return;
+        }
+        case 9: {
+          const ids = [];
+          for (let i = N(); i > 0; i--) ids.push(N());
+          const ok = N() === 1;
+          const value = ok ? readInfo() : readError();
+          for (const id of ids) {
+            const w = this._w.get(id);
+            if (!w) continue;
+            this._w.delete(id);
+            if (!ok) w[2](value);
+            else w[1](w[0] ? value : value.token);
+          }
+          return;
+        }
+        case 10: {
+          const info = readInfo();
+          this._tok = info.token;
+          this._p = Promise.resolve(info.token);
+          return this._emit(0, info, this._onTokenRefresh);
+        }
+        case 11:
+          return this._emit(1, readError(), this._onRefreshError);
+        case 12:
+          return this._emit(2, STATES[N()]);
+        case 13:
+          return this._emit(3);
+        case 14:
+          this._tok = undefined;
+          this._p = null;
+          return this._emit(4);
+        case 15:
+          return this._log(N(), S(), S());
+      }
+    },
 
-  /** Fetches a token and logs in. Idempotent; concurrent calls share one fetch. */
-  P.start = function () {
-    return this._ready(() => this._answer(this._x('s'), 1));
-  };
+    _emit(idx, payload, callback) {
+      const targets = this._ls.filter((l) => l.e === idx).map((l) => l.f);
+      if (callback) targets.unshift(callback);
+      for (const f of targets) {
+        try {
+          f(payload);
+        } catch {
+          this._log(3, 'an event listener threw; the manager carries on', EVENTS[idx]);
+        }
+      }
+    },
 
-  /** A valid token, fetching one if needed. Concurrent calls share one fetch. */
-  P.getToken = function () {
-    // The hot path: the core said until when the current token is handed out as is.
-    const p = this._p;
-    if (p && (this._clock ? this._now() : Date.now()) < this._until) return p;
-    return this._ready(() => {
-      const r = this._x('g');
-      return r === -1 && this._p ? this._p : this._answer(r, 0);
-    });
-  };
+    _log(level, msg, code) {
+      const logger = this._logger;
+      // No logger option: warnings and errors go to the console.
+      if (logger === null || (logger === undefined && (level < 2 || typeof console === 'undefined'))) return;
+      safe(logger === undefined ? console : logger, LEVELS[level], PREFIX, msg, code);
+    },
 
-  /** Forces a refresh (joins one in flight). */
-  P.refresh = function () {
-    return this._ready(() => this._answer(this._x('r'), 1));
-  };
-
-  /** The chat service rejected a token; with that token as `staleToken`, a rotated one costs no request. */
-  P.handleUnauthorized = function (staleToken) {
-    return this._ready(() => {
-      return this._answer(this._x('u', typeof staleToken === 'string' ? put(staleToken) : -1), 1);
-    });
-  };
-
-  /** Ends the session: cancels in-flight work, rejects waiting callers, calls the `logout` option. */
-  P.logout = function () {
-    return this._ready(() => {
-      this._lg = (this._lg | 0) + 1;
-      const r = this._x('l');
-      let err;
-      if (r === -2) {
+    /** Turns a core answer into the promise a method returns, then drives. */
+    _answer(r, want) {
+      let p;
+      if (r === -1) {
+        p = Promise.resolve(want && X.c(this._h) ? (out(), readInfo()) : this._tok);
+      } else if (r === -2) {
         out();
-        err = readError();
+        p = Promise.reject(readError());
+      } else {
+        p = new Promise((resolve, reject) => this._w.set(r, [want, resolve, reject]));
       }
       this._drive();
-      if (r === 1 && this._bus) {
-        this._marker(null);
-        this._bus.post({ type: 'logout' });
+      return p;
+    },
+
+    /** Fetches a token and logs in. Idempotent; concurrent calls share one fetch. */
+    start() {
+      return this._ready(() => this._answer(this._x('s'), 1));
+    },
+
+    /** A valid token, fetching one if needed. Concurrent calls share one fetch. */
+    getToken() {
+      // The hot path: the core said until when the current token is handed out as is.
+      const p = this._p;
+      if (p && (this._clock ? this._now() : Date.now()) < this._until) return p;
+      return this._ready(() => {
+        const r = this._x('g');
+        return r === -1 && this._p ? this._p : this._answer(r, 0);
+      });
+    },
+
+    /** Forces a refresh (joins one in flight). */
+    refresh() {
+      return this._ready(() => this._answer(this._x('r'), 1));
+    },
+
+    /** The chat service rejected a token; with that token as `staleToken`, a rotated one costs no request. */
+    handleUnauthorized(staleToken) {
+      return this._ready(() => {
+        return this._answer(this._x('u', typeof staleToken === 'string' ? put(staleToken) : -1), 1);
+      });
+    },
+
+    /** Ends the session: cancels in-flight work, rejects waiting callers, calls the `logout` option. */
+    logout() {
+      return this._ready(() => {
+        this._lg = (this._lg | 0) + 1;
+        const r = this._x('l');
+        let err;
+        if (r === -2) {
+          out();
+          err = readError();
+        }
+        this._drive();
+        if (r === 1 && this._bus) {
+          this._marker(null);
+          this._bus.post({ type: 'logout' });
+        }
+        if (err) return Promise.reject(err);
+        const f = this._logoutFn;
+        if (r !== 1 || !f) return Promise.resolve();
+        try {
+          return Promise.resolve(f()).then(noop);
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      });
+    },
+
+    /** Stops everything for good. Idempotent; later calls reject with `disposed`. */
+    dispose() {
+      this._dead = true;
+      // Before the wasm has loaded there is no machine yet, but the channel, the presence lock and
+      // the AppState subscription are already open: close them all the same.
+      if (this._h >= 0) {
+        X.d(this._h);
+        this._drive();
       }
-      if (err) return Promise.reject(err);
+      this._clear();
+      this._ls = [];
+      const hooks = this._hooks;
+      this._hooks = [];
+      for (const off of hooks) off();
+      if (this._bus) this._bus.close();
+      const release = this._pres;
+      this._pres = null;
+      if (release) release();
+    },
+
+    /** Subscribes to an event; returns the unsubscribe function. */
+    on(event, listener) {
+      const e = EVENTS.indexOf(event);
+      if (e < 0) throw invalid('event', "'token', 'error', 'state', 'expired' or 'loggedOut'");
+      if (typeof listener !== 'function') throw invalid('listener', 'a function');
+      const l = { e, f: listener };
+      this._ls.push(l);
+      return () => {
+        this._ls = this._ls.filter((x) => x !== l);
+      };
+    },
+
+    /**
+     * React Native's app state: 'background' stops the timer (no wake-ups); 'active' resumes at
+     * once (re-check, refresh with reason 'resume' if inside the margin).
+     */
+    setAppState(state) {
+      if (state !== 'active' && state !== 'background') throw invalid('appState', "'active' or 'background'");
+      this._bg = state === 'background';
+      if (this._h < 0 || this._dead) return;
+      if (this._bg) this._clear();
+      else this._in('m');
+    },
+
+    /** A token-free view for diagnostics and UIs. */
+    snapshot() {
+      // Before the wasm has loaded: the same shape, nothing known yet (times -1, counts 0).
+      const idle = this._h < 0;
+      if (!idle) {
+        X.z(this._h);
+        out();
+      }
+      const next = (v) => (idle ? v : N());
+      const nul = (v) => (v < 0 ? null : v);
+      const state = idle ? this.state : STATES[N()];
+      const expiresAt = nul(next(-1));
+      const refreshAt = nul(next(-1));
+      const generation = next(0);
+      const consecutiveFailures = next(0);
+      const offline = next(0) === 1;
+      let lastError = null;
+      if (next(0) === 1) {
+        const e = readError();
+        lastError = { code: e.code, message: e.message, status: e.status ?? null, retryable: e.retryable };
+      }
+      return { state, expiresAt, refreshAt, generation, consecutiveFailures, lastError, offline };
+    },
+
+    // ----- platform -------------------------------------------------------------------------
+
+    /** Wake-up, network and cross-tab listeners (only those the platform has). */
+    _install() {
+      const resume = () => this._in('m');
+      this._hooks.push(
+        listen(G, 'online', () => this._in('O', 1)),
+        listen(G, 'offline', () => this._in('O', 0)),
+        listen(G, 'focus', resume),
+        listen(G, 'pageshow', resume),
+        listen(get(G, 'document'), 'visibilitychange', () => {
+          if (visible()) resume();
+        }),
+      );
+      if (this._bus) this._hooks.push(this._bus.listen((m) => this._onTab(m)));
+      const locks = this._locks;
+      if (locks) {
+        // A presence lock, held while this manager lives, so starting tabs can tell whether any
+        // peer could answer them.
+        const own = this._scope + ':tab:' + Math.floor(Math.random() * 1e15);
+        try {
+          Promise.resolve(
+            locks.request(own, () => new Promise((resolve) => {
+              if (!this._dead) this._pres = resolve;
+            })),
+          ).catch(noop);
+        } catch {}
+      }
+      if (get(get(G, 'navigator'), 'onLine') === false) this._in('O', 0);
+    },
+
+    _onTab(m) {
+      if (this._dead) return;
+      if (m.type === 'token') {
+        const e = parseEntry(m.entry);
+        if (!e) return;
+        putEntry(e);
+        this._in('T', e[0], e[1]);
+      } else if (m.type === 'hello') {
+        if (this._x('h')) {
+          out();
+          const entry = readEntry()[0];
+          if (entry) this._bus.post({ type: 'token', entry });
+        }
+      } else {
+        if (this._in('l') === 1) this._appLogout();
+      }
+    },
+
+    /** Calls the app's `logout` without waiting for it (another tab's logout, or undoing a late login). */
+    _appLogout() {
       const f = this._logoutFn;
-      if (r !== 1 || !f) return Promise.resolve();
+      if (!f) return;
       try {
-        return Promise.resolve(f()).then(noop);
-      } catch (e) {
-        return Promise.reject(e);
+        Promise.resolve(f()).catch(noop);
+      } catch {}
+    },
+
+    /** The cross-tab marker: `issuedAt:expiresAt` of the newest token any tab fetched (never the token). */
+    _marker(value) {
+      const ls = localStore();
+      if (!ls) return;
+      const key = this._scope + ':cycle';
+      if (value === null) safe(ls, 'removeItem', key);
+      else safe(ls, 'setItem', key, value);
+    },
+
+    /** Whether another tab fetched a usable token newer than this tab's. */
+    _peerNewer() {
+      const ls = localStore();
+      if (!ls) return false;
+      const v = safe(ls, 'getItem', this._scope + ':cycle');
+      // `issuedAt:expiresAt`, both as stored::parse reads times.
+      const m = typeof v === 'string' && /^(\d{1,16}):(\d{1,16})$/.exec(v);
+      return !!m && this._x('P', +m[1], +m[2]) === 1;
+    },
+
+    /** Whether another live manager of this scope holds its presence lock (true without Web Locks). */
+    async _peersAlive() {
+      const locks = this._locks;
+      if (!locks) return true;
+      let state;
+      try {
+        state = await call(locks, 'query');
+      } catch {
+        return true;
       }
-    });
-  };
+      const prefix = this._scope + ':tab:';
+      let count = 0;
+      try {
+        for (const l of Array.from(get(state, 'held'))) {
+          const name = get(l, 'name');
+          if (typeof name === 'string' && name.startsWith(prefix)) count++;
+        }
+      } catch {}
+      return count > (this._pres ? 1 : 0);
+    },
 
-  /** Stops everything for good. Idempotent; later calls reject with `disposed`. */
-  P.dispose = function () {
-    this._dead = true;
-    // Before the wasm has loaded there is no machine yet, but the channel, the presence lock and
-    // the AppState subscription are already open: close them all the same.
-    if (this._h >= 0) {
-      X.d(this._h);
-      this._drive();
-    }
-    this._clear();
-    this._ls = [];
-    const hooks = this._hooks;
-    this._hooks = [];
-    for (const off of hooks) off();
-    if (this._bus) this._bus.close();
-    const release = this._pres;
-    this._pres = null;
-    if (release) release();
-  };
+    _fetch(op, reason, attempt) {
+      const controller = abortController();
+      const signal = controller.signal;
+      this._f.set(op, controller);
+      const locks = this._locks;
+      if (!locks) {
+        // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
+        this._askThenFetch(op, reason, attempt, signal);
+        return;
+      }
+      // Cross-tab: fetch only while holding the origin-wide lock. The lock is held until the
+      // fetch settles or its signal aborts (fetch timeout, logout, dispose), never longer; a
+      // retry steals the lock from a frozen holder.
+      const granted = () => {
+        if (!this._f.has(op)) return undefined;
+        const aborted = new Promise((resolve) => {
+          safe(signal, 'addEventListener', 'abort', resolve);
+        });
+        return Promise.race([this._askThenFetch(op, reason, attempt, signal), aborted]);
+      };
+      try {
+        // An aborted wait rejects; the core already moved on.
+        Promise.resolve(locks.request(this._scope, attempt > 1 ? { steal: true } : { signal }, granted)).catch(noop);
+      } catch {}
+    },
 
+    /**
+     * If another tab fetched a newer usable token, asks the tabs for it first: an answer arrives
+     * as a tab token and supersedes this fetch. Nobody answering costs a short wait.
+     */
+    async _askThenFetch(op, reason, attempt, signal) {
+      await null;
+      if (attempt === 1 && this._bus && !this._dead) {
+        if (this._peerNewer() && (await this._peersAlive())) {
+          this._bus.post({ type: 'hello' });
+          const wait = Math.min(Math.floor(X.M(this._h) / 4), PEER_WAIT_MS);
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
+      // A logout or dispose since the fetch was asked for: no request at all.
+      if (!this._f.has(op)) return;
+      await this._runFetch(op, reason, attempt, signal);
+    },
+
+    /** Calls `fetchToken` (or the built-in fetch) and reports the outcome to the core. */
+    async _runFetch(op, reason, attempt, signal) {
+      let ok = true;
+      let v;
+      try {
+        const f = this._fetchToken;
+        if (f) {
+          const previous = X.c(this._h) ? (out(), readInfo()) : null;
+          v = await f({ reason, attempt, signal, previous });
+        } else {
+          const e = this._endpoint;
+          let headers = e.headers;
+          if (typeof headers === 'function') headers = await headers();
+          if (!this._f.has(op)) return; // logged out while the app's headers were computed
+          v = await fetch(e.url, requestInit(e, headers, signal));
+        }
+      } catch (thrown) {
+        ok = false;
+        v = thrown;
+      }
+      this._f.delete(op);
+      const fail = (status, retryAfter) => this._in('F', op, status, retryAfter);
+      const wait = (headers) => {
+        const value = header(headers, 'retry-after');
+        return value === undefined ? -1 : retryAfter(value, this._now());
+      };
+      if (!ok) {
+        // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header); else network.
+        const status = get(v, 'status');
+        if (typeof status !== 'number' || !(status >= 100 && status < 600)) return fail(0, -1);
+        const ms = get(v, 'retryAfterMs');
+        return fail(Math.floor(status), typeof ms === 'number' && ms >= 0 && ms < Infinity ? ms : wait(get(v, 'headers')));
+      }
+      let date = -1;
+      if (typeof get(v, 'status') === 'number' && typeof get(v, 'json') === 'function') {
+        // A fetch Response: status, Retry-After, the Date header (clock skew) and the JSON body.
+        const s = v.status;
+        const status = s >= 65535 ? 65535 : s > 0 ? Math.floor(s) : 0;
+        const headers = get(v, 'headers');
+        if (status < 200 || status >= 300) return fail(status, status ? wait(headers) : -1);
+        const d = header(headers, 'date');
+        if (d !== undefined) date = httpDate(d) ?? -1;
+        try {
+          v = await v.json();
+        } catch {
+          return fail(-1, -1);
+        }
+      }
+      const object = isObject(v) && !Array.isArray(v);
+      if (object) {
+        // What the core would otherwise decode itself (see `Prepared` in src/lib.rs): numeric
+        // strings become numbers, a blank token is sent as '', and slot 12 is the chosen
+        // token's JWT `exp`.
+        let token;
+        PATHS.forEach((path, i) => {
+          let x = v;
+          for (const key of path) x = isObject(x) ? get(x, key) : undefined;
+          if (x === undefined) return;
+          if (i < 4 && token === undefined && x !== null) token = x;
+          if (x === null) X.f(i, 1, 0, -1);
+          else if (typeof x === 'string' && i > 3 && i < 8) X.f(i, 3, decimal(x), -1);
+          else if (typeof x === 'string') X.f(i, 2, 0, put(i < 4 && trim(x) === '' ? '' : x));
+          else if (typeof x === 'number') X.f(i, 3, x, -1);
+          else X.f(i, 4, 0, -1);
+        });
+        const exp = typeof token === 'string' ? jwtExp(token) : undefined;
+        if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
+      }
+      this._in('k', op, object ? 1 : 0, date);
+    },
+
+    _login(op, info) {
+      const login = this._loginFn;
+      if (!login) return;
+      let call;
+      let threw = false;
+      try {
+        call = login(info.token, info);
+      } catch (e) {
+        threw = true;
+        call = e;
+      }
+      (async () => {
+        let result = 0;
+        try {
+          await null;
+          if (threw) throw call;
+          await call;
+        } catch (e) {
+          // CometChat rejects a second concurrent login with LOGIN_IN_PROGRESS.
+          result = get(e, 'name') === 'LOGIN_IN_PROGRESS' || get(e, 'code') === 'LOGIN_IN_PROGRESS' ? 1 : 2;
+        }
+        this._in('L', op, result);
+      })();
+    },
+
+    // ----- storage ----------------------------------------------------------------------------
+
+    _storage(method, value) {
+      const b = this._st;
+      if (!b) return null;
+      try {
+        const key = this._storageKey;
+        return Promise.resolve(value === undefined ? call(b, method, key) : call(b, method, key, value));
+      } catch {
+        this._degrade();
+        return null;
+      }
+    },
+
+    /** A storage that throws or rejects is replaced by memory, with one warning. */
+    _degrade() {
+      if (!this._st) return;
+      this._st = null;
+      this._log(2, 'token storage failed; keeping tokens in memory from now on');
+    },
+
+    _write(method, value) {
+      const p = this._storage(method, value);
+      if (p) p.catch(() => this._degrade());
+    },
+
+    _load() {
+      // A read that answers after a logout (or a newer read) belongs to the old session: dropped.
+      const id = (this._lg = (this._lg | 0) + 1);
+      const p = this._storage('getItem');
+      (async () => {
+        let entry;
+        await null;
+        if (p) {
+          try {
+            const v = await p;
+            if (typeof v === 'string') entry = v;
+          } catch {
+            this._degrade();
+          }
+        }
+        if (id !== this._lg || this._dead) return;
+        const e = entry === undefined ? undefined : parseEntry(entry);
+        if (e) putEntry(e);
+        this._in('S', entry === undefined ? -1 : e ? 1 : 0, e ? e[0] : 0, e ? e[1] : 0);
+      })();
+    },
+  });
+
+  // `using manager = new TokenManager(…)` disposes it like dispose().
   if (typeof Symbol === 'function' && typeof Symbol.dispose === 'symbol') P[Symbol.dispose] = P.dispose;
 
-  /** Subscribes to an event; returns the unsubscribe function. */
-  P.on = function (event, listener) {
-    const e = EVENTS.indexOf(event);
-    if (e < 0) throw invalid('event', "'token', 'error', 'state', 'expired' or 'loggedOut'");
-    if (typeof listener !== 'function') throw invalid('listener', 'a function');
-    const l = { e, f: listener };
-    this._ls.push(l);
-    return () => {
-      this._ls = this._ls.filter((x) => x !== l);
-    };
-  };
-
-  /**
-   * React Native's app state: 'background' stops the timer (no wake-ups); 'active' resumes at
-   * once (re-check, refresh with reason 'resume' if inside the margin).
-   */
-  P.setAppState = function (state) {
-    if (state !== 'active' && state !== 'background') throw invalid('appState', "'active' or 'background'");
-    this._bg = state === 'background';
-    if (this._h < 0 || this._dead) return;
-    if (this._bg) this._clear();
-    else this._in('m');
-  };
-
+  /** The state's name: 'idle' until the wasm has loaded ('disposed' if disposed before). */
   Object.defineProperty(P, 'state', {
     get() {
       return this._h < 0 ? (this._dead ? 'disposed' : 'idle') : STATES[X.a(this._h)];
     },
     configurable: true,
   });
-
-  /** A token-free view for diagnostics and UIs. */
-  P.snapshot = function () {
-    // Before the wasm has loaded: the same shape, nothing known yet (times -1, counts 0).
-    const idle = this._h < 0;
-    if (!idle) {
-      X.z(this._h);
-      out();
-    }
-    const next = (v) => (idle ? v : N());
-    const nul = (v) => (v < 0 ? null : v);
-    const state = idle ? this.state : STATES[N()];
-    const expiresAt = nul(next(-1));
-    const refreshAt = nul(next(-1));
-    const generation = next(0);
-    const consecutiveFailures = next(0);
-    const offline = next(0) === 1;
-    let lastError = null;
-    if (next(0) === 1) {
-      const e = readError();
-      lastError = { code: e.code, message: e.message, status: e.status ?? null, retryable: e.retryable };
-    }
-    return { state, expiresAt, refreshAt, generation, consecutiveFailures, lastError, offline };
-  };
-
-  // ----- platform ---------------------------------------------------------------------------
-
-  /** Wake-up, network and cross-tab listeners (only those the platform has). */
-  P._install = function () {
-    const resume = () => this._in('m');
-    this._hooks.push(
-      listen(G, 'online', () => this._in('O', 1)),
-      listen(G, 'offline', () => this._in('O', 0)),
-      listen(G, 'focus', resume),
-      listen(G, 'pageshow', resume),
-      listen(get(G, 'document'), 'visibilitychange', () => {
-        if (visible()) resume();
-      }),
-    );
-    if (this._bus) this._hooks.push(this._bus.listen((m) => this._onTab(m)));
-    const locks = this._locks;
-    if (locks) {
-      // A presence lock, held while this manager lives, so starting tabs can tell whether any
-      // peer could answer them.
-      const own = this._scope + ':tab:' + Math.floor(Math.random() * 1e15);
-      try {
-        Promise.resolve(
-          locks.request(own, () => new Promise((resolve) => {
-            if (!this._dead) this._pres = resolve;
-          })),
-        ).catch(noop);
-      } catch {}
-    }
-    if (get(get(G, 'navigator'), 'onLine') === false) this._in('O', 0);
-  };
-
-  P._onTab = function (m) {
-    if (this._dead) return;
-    if (m.type === 'token') {
-      const e = parseEntry(m.entry);
-      if (!e) return;
-      putEntry(e);
-      this._in('T', e[0], e[1]);
-    } else if (m.type === 'hello') {
-      if (this._x('h')) {
-        out();
-        const entry = readEntry()[0];
-        if (entry) this._bus.post({ type: 'token', entry });
-      }
-    } else {
-      if (this._in('l') === 1) this._appLogout();
-    }
-  };
-
-  /** Calls the app's `logout` without waiting for it (another tab's logout, or undoing a late login). */
-  P._appLogout = function () {
-    const f = this._logoutFn;
-    if (!f) return;
-    try {
-      Promise.resolve(f()).catch(noop);
-    } catch {}
-  };
-
-  /** The cross-tab marker: `issuedAt:expiresAt` of the newest token any tab fetched (never the token). */
-  P._marker = function (value) {
-    const ls = localStore();
-    if (!ls) return;
-    const key = this._scope + ':cycle';
-    if (value === null) safe(ls, 'removeItem', key);
-    else safe(ls, 'setItem', key, value);
-  };
-
-  /** Whether another tab fetched a usable token newer than this tab's. */
-  P._peerNewer = function () {
-    const ls = localStore();
-    if (!ls) return false;
-    const v = safe(ls, 'getItem', this._scope + ':cycle');
-    // `issuedAt:expiresAt`, both as stored::parse reads times.
-    const m = typeof v === 'string' && /^(\d{1,16}):(\d{1,16})$/.exec(v);
-    return !!m && this._x('P', +m[1], +m[2]) === 1;
-  };
-
-  /** Whether another live manager of this scope holds its presence lock (true without Web Locks). */
-  P._peersAlive = async function () {
-    const locks = this._locks;
-    if (!locks) return true;
-    let state;
-    try {
-      state = await call(locks, 'query');
-    } catch {
-      return true;
-    }
-    const prefix = this._scope + ':tab:';
-    let count = 0;
-    try {
-      for (const l of Array.from(get(state, 'held'))) {
-        const name = get(l, 'name');
-        if (typeof name === 'string' && name.startsWith(prefix)) count++;
-      }
-    } catch {}
-    return count > (this._pres ? 1 : 0);
-  };
-
-  /**
-   * An AbortController, or (Hermes without React Native's polyfills) a minimal stand-in with
-   * the same surface (aborted, reason, onabort, add/removeEventListener).
-   */
-  function abortController() {
-    // The browser and Node entries (`--define:CTM_ABORT_CONTROLLER=true`) leave the stand-in
-    // out: every browser and Node they support has AbortController. The native build keeps it.
-    if (typeof AbortController === 'function' || typeof CTM_ABORT_CONTROLLER !== 'undefined') return new AbortController();
-    const listeners = [];
-    const signal = {
-      aborted: false,
-      reason: undefined,
-      onabort: null,
-      addEventListener: (type, f) => {
-        if (type === 'abort') listeners.push(f);
-      },
-      removeEventListener: (type, f) => {
-        const i = listeners.indexOf(f);
-        if (i >= 0) listeners.splice(i, 1);
-      },
-    };
-    return {
-      signal,
-      abort(reason) {
-        if (signal.aborted) return;
-        signal.aborted = true;
-        signal.reason = reason;
-        const ev = { type: 'abort', target: signal };
-        for (const f of [signal.onabort].concat(listeners.splice(0))) {
-          try {
-            if (typeof f === 'function') f.call(signal, ev);
-          } catch {}
-        }
-      },
-    };
-  }
-
-  P._fetch = function (op, reason, attempt) {
-    const controller = abortController();
-    const signal = controller.signal;
-    this._f.set(op, controller);
-    const locks = this._locks;
-    if (!locks) {
-      // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
-      this._askThenFetch(op, reason, attempt, signal);
-      return;
-    }
-    // Cross-tab: fetch only while holding the origin-wide lock. The lock is held until the
-    // fetch settles or its signal aborts (fetch timeout, logout, dispose), never longer; a
-    // retry steals the lock from a frozen holder.
-    const granted = () => {
-      if (!this._f.has(op)) return undefined;
-      const aborted = new Promise((resolve) => {
-        safe(signal, 'addEventListener', 'abort', resolve);
-      });
-      return Promise.race([this._askThenFetch(op, reason, attempt, signal), aborted]);
-    };
-    try {
-      // An aborted wait rejects; the core already moved on.
-      Promise.resolve(locks.request(this._scope, attempt > 1 ? { steal: true } : { signal }, granted)).catch(noop);
-    } catch {}
-  };
-
-  /**
-   * If another tab fetched a newer usable token, asks the tabs for it first: an answer arrives
-   * as a tab token and supersedes this fetch. Nobody answering costs a short wait.
-   */
-  P._askThenFetch = async function (op, reason, attempt, signal) {
-    await null;
-    if (attempt === 1 && this._bus && !this._dead) {
-      if (this._peerNewer() && (await this._peersAlive())) {
-        this._bus.post({ type: 'hello' });
-        const wait = Math.min(Math.floor(X.M(this._h) / 4), PEER_WAIT_MS);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    }
-    // A logout or dispose since the fetch was asked for: no request at all.
-    if (!this._f.has(op)) return;
-    await this._runFetch(op, reason, attempt, signal);
-  };
-
-  /** Calls `fetchToken` (or the built-in fetch) and reports the outcome to the core. */
-  P._runFetch = async function (op, reason, attempt, signal) {
-    let ok = true;
-    let v;
-    try {
-      const f = this._fetchToken;
-      if (f) {
-        const previous = X.c(this._h) ? (out(), readInfo()) : null;
-        v = await f({ reason, attempt, signal, previous });
-      } else {
-        const e = this._endpoint;
-        let headers = e.headers;
-        if (typeof headers === 'function') headers = await headers();
-        if (!this._f.has(op)) return; // logged out while the app's headers were computed
-        v = await fetch(e.url, requestInit(e, headers, signal));
-      }
-    } catch (thrown) {
-      ok = false;
-      v = thrown;
-    }
-    this._f.delete(op);
-    const fail = (status, retryAfter) => this._in('F', op, status, retryAfter);
-    const wait = (headers) => {
-      const value = header(headers, 'retry-after');
-      return value === undefined ? -1 : retryAfter(value, this._now());
-    };
-    if (!ok) {
-      // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header); else network.
-      const status = get(v, 'status');
-      if (typeof status !== 'number' || !(status >= 100 && status < 600)) return fail(0, -1);
-      const ms = get(v, 'retryAfterMs');
-      return fail(Math.floor(status), typeof ms === 'number' && ms >= 0 && ms < Infinity ? ms : wait(get(v, 'headers')));
-    }
-    let date = -1;
-    if (typeof get(v, 'status') === 'number' && typeof get(v, 'json') === 'function') {
-      // A fetch Response: status, Retry-After, the Date header (clock skew) and the JSON body.
-      const s = v.status;
-      const status = s >= 65535 ? 65535 : s > 0 ? Math.floor(s) : 0;
-      const headers = get(v, 'headers');
-      if (status < 200 || status >= 300) return fail(status, status ? wait(headers) : -1);
-      const d = header(headers, 'date');
-      if (d !== undefined) date = httpDate(d) ?? -1;
-      try {
-        v = await v.json();
-      } catch {
-        return fail(-1, -1);
-      }
-    }
-    const object = isObject(v) && !Array.isArray(v);
-    if (object) {
-      // What the core would otherwise decode itself (see `Prepared` in src/lib.rs): numeric
-      // strings become numbers, a blank token is sent as '', and slot 12 is the chosen
-      // token's JWT `exp`.
-      let token;
-      PATHS.forEach((path, i) => {
-        let x = v;
-        for (const key of path) x = isObject(x) ? get(x, key) : undefined;
-        if (x === undefined) return;
-        if (i < 4 && token === undefined && x !== null) token = x;
-        if (x === null) X.f(i, 1, 0, -1);
-        else if (typeof x === 'string' && i > 3 && i < 8) X.f(i, 3, decimal(x), -1);
-        else if (typeof x === 'string') X.f(i, 2, 0, put(i < 4 && trim(x) === '' ? '' : x));
-        else if (typeof x === 'number') X.f(i, 3, x, -1);
-        else X.f(i, 4, 0, -1);
-      });
-      const exp = typeof token === 'string' ? jwtExp(token) : undefined;
-      if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
-    }
-    this._in('k', op, object ? 1 : 0, date);
-  };
-
-  P._login = function (op, info) {
-    const login = this._loginFn;
-    if (!login) return;
-    let call;
-    let threw = false;
-    try {
-      call = login(info.token, info);
-    } catch (e) {
-      threw = true;
-      call = e;
-    }
-    (async () => {
-      let result = 0;
-      try {
-        await null;
-        if (threw) throw call;
-        await call;
-      } catch (e) {
-        // CometChat rejects a second concurrent login with LOGIN_IN_PROGRESS.
-        result = get(e, 'name') === 'LOGIN_IN_PROGRESS' || get(e, 'code') === 'LOGIN_IN_PROGRESS' ? 1 : 2;
-      }
-      this._in('L', op, result);
-    })();
-  };
-
-  // ----- storage ------------------------------------------------------------------------------
-
-  P._storage = function (method, value) {
-    const b = this._st;
-    if (!b) return null;
-    try {
-      const key = this._storageKey;
-      return Promise.resolve(value === undefined ? call(b, method, key) : call(b, method, key, value));
-    } catch {
-      this._degrade();
-      return null;
-    }
-  };
-
-  /** A storage that throws or rejects is replaced by memory, with one warning. */
-  P._degrade = function () {
-    if (!this._st) return;
-    this._st = null;
-    this._log(2, 'token storage failed; keeping tokens in memory from now on');
-  };
-
-  P._write = function (method, value) {
-    const p = this._storage(method, value);
-    if (p) p.catch(() => this._degrade());
-  };
-
-  P._load = function () {
-    // A read that answers after a logout (or a newer read) belongs to the old session: dropped.
-    const id = (this._lg = (this._lg | 0) + 1);
-    const p = this._storage('getItem');
-    (async () => {
-      let entry;
-      await null;
-      if (p) {
-        try {
-          const v = await p;
-          if (typeof v === 'string') entry = v;
-        } catch {
-          this._degrade();
-        }
-      }
-      if (id !== this._lg || this._dead) return;
-      const e = entry === undefined ? undefined : parseEntry(entry);
-      if (e) putEntry(e);
-      this._in('S', entry === undefined ? -1 : e ? 1 : 0, e ? e[0] : 0, e ? e[1] : 0);
-    })();
-  };
 
   return { TokenManager, init, provide };
 }
