@@ -139,6 +139,8 @@ function listen(target, event, f) {
 
 const TE = typeof TextEncoder === 'function' ? new TextEncoder() : null;
 const TD = typeof TextDecoder === 'function' ? new TextDecoder() : null;
+/** Whether the engine has both TextEncoder and TextDecoder (else ./utf8.mjs is needed). */
+export const textCodecs = !!(TE && TD);
 // The hand-written codecs of ./utf8.mjs serve engines without TextEncoder/TextDecoder. Every
 // build bundles them, except the browser entry (pkg/index.mjs, built with
 // `--define:CTM_UTF8_LAZY=true`): that one loads pkg/utf8.mjs with the wasm, only where the
