@@ -50,9 +50,15 @@ const noop = () => {};
 
 // ----- errors -------------------------------------------------------------------------------
 
-/** A `TokenError`: `code` indexes CODES; `status` and `retryAfterMs` are set when not negative. */
-export function tokenError(code, message, status, retryAfterMs, retryable) {
-  const e = new Error(message);
+/**
+ * A `TokenError`: `code` indexes CODES; `status` and `retryAfterMs` are set when not negative.
+ * The message: an invalid option's (`a` the field, `b` what was expected), an invalid
+ * response's (`a` the field, `b` the problem), else `a` as given or the code's own message.
+ */
+export function tokenError(code, a, status, retryAfterMs, retryable, b) {
+  const e = new Error(
+    code === 0 ? 'invalid option `' + a + '`: expected ' + b : code === 6 ? 'invalid token response: `' + a + '` ' + b : a === undefined ? MESSAGES[code] : a,
+  );
   e.name = 'TokenError';
   e.code = CODES[code];
   if (status >= 0) e.status = status;
@@ -61,14 +67,8 @@ export function tokenError(code, message, status, retryAfterMs, retryable) {
   return e;
 }
 
-function message(code, a, b) {
-  if (code === 0) return 'invalid option `' + a + '`: expected ' + b;
-  if (code === 6) return 'invalid token response: `' + a + '` ' + b;
-  return a === undefined ? MESSAGES[code] : a;
-}
-
 function invalid(field, expected) {
-  return tokenError(0, message(0, field, expected), -1, -1, false);
+  return tokenError(0, field, -1, -1, false, expected);
 }
 
 // ----- small JS helpers -----------------------------------------------------------------------
@@ -446,7 +446,7 @@ export function createHost(load) {
     const retryAfter = N();
     const retryable = N() === 1;
     const a = S();
-    return tokenError(code, message(code, a, S()), status, retryAfter, retryable);
+    return tokenError(code, a, status, retryAfter, retryable, S());
   }
   /** Writes `s` (UTF-8) into the core's input buffer; returns its length. */
   function put(s) {
