@@ -249,9 +249,8 @@ function readOptions(options) {
   o._appState = opt(options, 'appState', (v) => isFunction(get(v, 'addEventListener')), "React Native's AppState: { currentState, addEventListener('change', listener) }");
   // The core's own checks (Config::validate), done here so a manager can be built before the
   // wasm is ready.
-  for (const [v, field] of [[ttl, 'defaultTtlMs'], [fetchTimeout, 'fetchTimeoutMs'], [loginTimeout, 'loginTimeoutMs']]) {
-    if (v === 0) throw invalid(field, 'a positive number of milliseconds');
-  }
+  const zero = [ttl, fetchTimeout, loginTimeout].indexOf(0);
+  if (zero >= 0) throw invalid(['defaultTtlMs', 'fetchTimeoutMs', 'loginTimeoutMs'][zero], 'a positive number of milliseconds');
   if (max < base) throw invalid('retry.maxDelayMs', 'a number of milliseconds not below retry.baseDelayMs');
   o._cfg = [margin, jitter, ttl, fetchTimeout, loginTimeout, base, max, attempts, login ? 1 : 0, Math.floor(Math.random() * 9007199254740992), storage ? 1 : 0];
   return o;
@@ -471,8 +470,9 @@ export function createHost(load) {
     // Also, unset until they are first needed: _dead (disposed), _bg (in the background),
     // _t and _ta (the timer and its deadline), _tok and _p (the current token, and a promise
     // of it for getToken's hot path), _until (until when _p is handed out as is), _pres
-    // (releases the presence lock), _lg (the storage read generation).
+    // (releases the presence lock).
     this._h = -1;
+    this._lg = 0; // the storage read generation
     this._ls = [];
     this._w = new Map();
     this._f = new Map();
@@ -704,7 +704,7 @@ export function createHost(load) {
     /** Ends the session: cancels in-flight work, rejects waiting callers, calls the `logout` option. */
     logout() {
       return this._ready(() => {
-        this._lg = (this._lg | 0) + 1;
+        this._lg++;
         const r = this._x('l');
         let err;
         if (r === -2) {
@@ -1061,7 +1061,7 @@ export function createHost(load) {
 
     _load() {
       // A read that answers after a logout (or a newer read) belongs to the old session: dropped.
-      const id = (this._lg = (this._lg | 0) + 1);
+      const id = ++this._lg;
       const p = this._storage('getItem');
       (async () => {
         let entry;
