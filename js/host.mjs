@@ -920,8 +920,9 @@ export function createHost(load) {
     },
 
     /**
-     * If another tab fetched a newer usable token, asks the tabs for it first: an answer arrives
-     * as a tab token and supersedes this fetch. Nobody answering costs a short wait.
+     * Fetches a token. If another tab fetched a newer usable token, asks the tabs for it first:
+     * an answer arrives as a tab token and supersedes this fetch. Nobody answering costs a short
+     * wait.
      */
     async _askThenFetch(op, reason, attempt, signal) {
       await null;
@@ -934,11 +935,7 @@ export function createHost(load) {
       }
       // A logout or dispose since the fetch was asked for: no request at all.
       if (!this._f.has(op)) return;
-      await this._runFetch(op, reason, attempt, signal);
-    },
-
-    /** Calls `fetchToken` (or the built-in fetch) and reports the outcome to the core. */
-    async _runFetch(op, reason, attempt, signal) {
+      // Then `fetchToken` (or the built-in fetch), and the outcome reported to the core.
       let ok = true;
       let v;
       try {
