@@ -855,8 +855,8 @@ export function createHost(load) {
 
     /** The cross-tab marker: `issuedAt:expiresAt` of the newest token any tab fetched (never the token). */
     _marker(value) {
+      // (No localStorage: safe() does nothing.)
       const ls = localStore();
-      if (!ls) return;
       const key = this._scope + ':cycle';
       if (value === null) safe(ls, 'removeItem', key);
       else safe(ls, 'setItem', key, value);
@@ -864,9 +864,7 @@ export function createHost(load) {
 
     /** Whether another tab fetched a usable token newer than this tab's. */
     _peerNewer() {
-      const ls = localStore();
-      if (!ls) return false;
-      const v = safe(ls, 'getItem', this._scope + ':cycle');
+      const v = safe(localStore(), 'getItem', this._scope + ':cycle');
       // `issuedAt:expiresAt`, both as stored::parse reads times.
       const m = typeof v === 'string' && /^(\d{1,16}):(\d{1,16})$/.exec(v);
       return !!m && this._x('P', +m[1], +m[2]) === 1;
