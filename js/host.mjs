@@ -145,15 +145,15 @@ export const textCodecs = !!(TE && TD);
 // build bundles them, except the browser entry (pkg/index.mjs, built with
 // `--define:CTM_UTF8_LAZY=true`): that one loads pkg/utf8.mjs with the wasm, only where the
 // engine lacks either (see useUtf8 and js/index.mjs).
-let utf8 = typeof CTM_UTF8_LAZY === 'undefined' ? { e: encodeUtf8, d: decodeUtf8 } : null;
+let utf8 = typeof CTM_UTF8_LAZY === 'undefined' ? { encodeUtf8, decodeUtf8 } : null;
 
 /** Installs the fallback codecs (the `./utf8.mjs` module namespace). */
 export function useUtf8(m) {
-  utf8 = { e: m.encodeUtf8, d: m.decodeUtf8 };
+  utf8 = m;
 }
 
-const encode = (s) => (TE ? TE.encode(s) : utf8.e(s));
-const decode = (b) => (TD ? TD.decode(b) : utf8.d(b));
+const encode = (s) => (TE ? TE.encode(s) : utf8.encodeUtf8(s));
+const decode = (b) => (TD ? TD.decode(b) : utf8.decodeUtf8(b));
 
 // ----- options ----------------------------------------------------------------------------------
 
@@ -896,11 +896,8 @@ export function createHost(load) {
       const signal = controller.signal;
       this._f.set(op, controller);
       const locks = this._locks;
-      if (!locks) {
-        // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
-        this._askThenFetch(op, reason, attempt, signal);
-        return;
-      }
+      // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
+      if (!locks) return this._askThenFetch(op, reason, attempt, signal);
       // Cross-tab: fetch only while holding the origin-wide lock. The lock is held until the
       // fetch settles or its signal aborts (fetch timeout, logout, dispose), never longer; a
       // retry steals the lock from a frozen holder.
