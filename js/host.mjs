@@ -74,6 +74,9 @@ function invalid(field, expected) {
 // ----- small JS helpers -----------------------------------------------------------------------
 
 const isObject = (v) => v !== null && typeof v === 'object';
+const isFunction = (v) => typeof v === 'function';
+const isString = (v) => typeof v === 'string';
+const isNumber = (v) => typeof v === 'number';
 
 /** `obj[key]`, or undefined when `obj` is not an object or the read throws. */
 function get(obj, key) {
@@ -86,7 +89,7 @@ function get(obj, key) {
 /** `obj[method](...args)`; throws when it is missing or throws. */
 function call(obj, method, ...args) {
   const f = get(obj, method);
-  if (typeof f !== 'function') throw noop;
+  if (!isFunction(f)) throw noop;
   return f.apply(obj, args);
 }
 
@@ -100,7 +103,7 @@ function safe(obj, method, ...args) {
 /** `headers.get(name)` as a string, or undefined. */
 function header(headers, name) {
   const v = safe(headers, 'get', name);
-  return typeof v === 'string' ? v : undefined;
+  return isString(v) ? v : undefined;
 }
 
 /** `localStorage` or `sessionStorage` where it exists and may be used, else null. */
@@ -117,12 +120,12 @@ const localStore = () => webStorage('localStorage');
 
 function webLocks() {
   const locks = get(get(G, 'navigator'), 'locks');
-  return typeof get(locks, 'request') === 'function' ? locks : null;
+  return isFunction(get(locks, 'request')) ? locks : null;
 }
 
 function visible() {
   const v = get(get(G, 'document'), 'visibilityState');
-  return typeof v !== 'string' || v === 'visible';
+  return !isString(v) || v === 'visible';
 }
 
 /** Listens with `target.addEventListener`; returns the remover (a no-op where there is none). */
@@ -168,17 +171,16 @@ function opt(o, key, ok, expected, fallback, prefix = '') {
   return v;
 }
 
-const isFunction = (v) => typeof v === 'function';
 const fn = (o, key) => opt(o, key, isFunction, 'a function');
-const str = (o, key, fallback, prefix) => opt(o, key, (v) => typeof v === 'string' && v !== '', 'a non-empty string', fallback, prefix);
+const str = (o, key, fallback, prefix) => opt(o, key, (v) => isString(v) && v !== '', 'a non-empty string', fallback, prefix);
 /** A whole number of milliseconds (floored). */
 const millis = (o, key, fallback, prefix) =>
-  Math.floor(opt(o, key, (v) => typeof v === 'number' && v >= 0 && v <= MAX_TIME, 'a non-negative, finite number of milliseconds', fallback, prefix));
+  Math.floor(opt(o, key, (v) => isNumber(v) && v >= 0 && v <= MAX_TIME, 'a non-negative, finite number of milliseconds', fallback, prefix));
 
 const ENDPOINT = '{ url, method, headers, credentials, body }';
 
 function readEndpoint(v) {
-  if (typeof v === 'string') {
+  if (isString(v)) {
     if (v === '') throw invalid('endpoint', 'a non-empty URL string or ' + ENDPOINT);
     return { url: v, method: 'POST', credentials: 'include' };
   }
@@ -190,7 +192,7 @@ function readEndpoint(v) {
   if (credentials !== 'include' && credentials !== 'same-origin' && credentials !== 'omit') {
     throw invalid('endpoint.credentials', "'include', 'same-origin' or 'omit'");
   }
-  const body = opt(v, 'body', (b) => typeof b === 'string' || isObject(b), 'a string, or an object to send as JSON', undefined, 'endpoint.');
+  const body = opt(v, 'body', (b) => isString(b) || isObject(b), 'a string, or an object to send as JSON', undefined, 'endpoint.');
   return { url, method: str(v, 'method', 'POST', 'endpoint.'), headers, credentials, body };
 }
 
@@ -202,7 +204,7 @@ function readStorage(v, warnings) {
   else if (v === 'local') {
     warnings.push("storage 'local': tokens in localStorage are readable by any script on this origin; prefer 'session' or memory");
     backend = localStore();
-  } else if (typeof v !== 'string' && ['getItem', 'setItem', 'removeItem'].every((m) => typeof get(v, m) === 'function')) backend = v;
+  } else if (!isString(v) && ['getItem', 'setItem', 'removeItem'].every((m) => isFunction(get(v, m)))) backend = v;
   else throw invalid('storage', expected);
   if (!backend) warnings.push('the requested web storage is not available here; tokens stay in memory');
   return backend;
@@ -217,12 +219,12 @@ function readOptions(options) {
   if (!fetchToken && ep === undefined) throw invalid('fetchToken', 'a function returning the token response, or an endpoint option');
   const endpoint = fetchToken ? null : readEndpoint(ep);
   const margin = millis(options, 'refreshMarginMs', -1);
-  const jitter = opt(options, 'jitterRatio', (v) => typeof v === 'number' && v >= 0 && v <= 1, 'a number between 0 and 1', 0.1);
+  const jitter = opt(options, 'jitterRatio', (v) => isNumber(v) && v >= 0 && v <= 1, 'a number between 0 and 1', 0.1);
   const ttl = millis(options, 'defaultTtlMs', 86400000);
   const fetchTimeout = millis(options, 'fetchTimeoutMs', 10000);
   const loginTimeout = millis(options, 'loginTimeoutMs', 30000);
   const retry = opt(options, 'retry', isObject, 'an object { baseDelayMs, maxDelayMs, maxAttempts }', {});
-  const attempts = opt(retry, 'maxAttempts', (v) => typeof v === 'number' && v >= 1 && v <= 1000 && v % 1 === 0, 'an integer from 1 to 1000', 6, 'retry.');
+  const attempts = opt(retry, 'maxAttempts', (v) => isNumber(v) && v >= 1 && v <= 1000 && v % 1 === 0, 'an integer from 1 to 1000', 6, 'retry.');
   const base = millis(retry, 'baseDelayMs', 1000, 'retry.');
   const max = millis(retry, 'maxDelayMs', 60000, 'retry.');
   const storageKey = str(options, 'storageKey', 'chat-token-manager');
@@ -263,7 +265,7 @@ function requestInit(e, headers, signal) {
   // (The browser and Node entries have AbortController: see abortController.)
   if (typeof CTM_ABORT_CONTROLLER !== 'undefined' || typeof AbortController === 'function') init.signal = signal;
   const hdrs = { accept: 'application/json' };
-  if (typeof e.body === 'string') init.body = e.body;
+  if (isString(e.body)) init.body = e.body;
   else if (isObject(e.body)) {
     try {
       init.body = JSON.stringify(e.body);
@@ -273,7 +275,7 @@ function requestInit(e, headers, signal) {
   // The app's headers win over the defaults above.
   // A plain object, [name, value] pairs, or a Headers instance (its own entries aren't properties).
   if (Array.isArray(headers)) for (const pair of headers) hdrs[pair[0]] = pair[1];
-  else if (isObject(headers) && typeof headers.forEach === 'function') headers.forEach((v, k) => (hdrs[k] = v));
+  else if (isObject(headers) && isFunction(headers.forEach)) headers.forEach((v, k) => (hdrs[k] = v));
   else if (isObject(headers)) Object.assign(hdrs, headers);
   init.headers = hdrs;
   return init;
@@ -285,14 +287,14 @@ function parseMessage(v) {
   const type = get(v, 'type');
   if (type === 'token') {
     const entry = get(v, 'entry');
-    return typeof entry === 'string' ? { type, entry } : null;
+    return isString(entry) ? { type, entry } : null;
   }
   return type === 'hello' || type === 'logout' ? { type } : null;
 }
 
 function openBus(name) {
   const BC = G.BroadcastChannel;
-  if (typeof BC === 'function') {
+  if (isFunction(BC)) {
     try {
       const ch = new BC(name);
       return {
@@ -314,7 +316,7 @@ function openBus(name) {
       const v = get(ev, 'newValue');
       let m = null;
       try {
-        m = parseMessage(typeof v === 'string' ? JSON.parse(v) : null);
+        m = parseMessage(isString(v) ? JSON.parse(v) : null);
       } catch {}
       if (m) f(m);
     }),
@@ -527,7 +529,7 @@ export function createHost(load) {
       try {
         t = f();
       } catch {}
-      if (typeof t !== 'number' || !(t >= 0 && t < Infinity)) t = Date.now();
+      if (!isNumber(t) || !(t >= 0 && t < Infinity)) t = Date.now();
       return Math.floor(Math.min(t, MAX_TIME));
     },
 
@@ -697,7 +699,7 @@ export function createHost(load) {
     /** The chat service rejected a token; with that token as `staleToken`, a rotated one costs no request. */
     handleUnauthorized(staleToken) {
       return this._ready(() => {
-        return this._answer(this._x('u', typeof staleToken === 'string' ? put(staleToken) : -1), 1);
+        return this._answer(this._x('u', isString(staleToken) ? put(staleToken) : -1), 1);
       });
     },
 
@@ -751,7 +753,7 @@ export function createHost(load) {
     on(event, listener) {
       const e = EVENTS.indexOf(event);
       if (e < 0) throw invalid('event', "'token', 'error', 'state', 'expired' or 'loggedOut'");
-      if (typeof listener !== 'function') throw invalid('listener', 'a function');
+      if (!isFunction(listener)) throw invalid('listener', 'a function');
       const l = { e, f: listener };
       this._ls.push(l);
       return () => {
@@ -866,7 +868,7 @@ export function createHost(load) {
     _peerNewer() {
       const v = safe(localStore(), 'getItem', this._scope + ':cycle');
       // `issuedAt:expiresAt`, both as stored::parse reads times.
-      const m = typeof v === 'string' && /^(\d{1,16}):(\d{1,16})$/.exec(v);
+      const m = isString(v) && /^(\d{1,16}):(\d{1,16})$/.exec(v);
       return !!m && this._x('P', +m[1], +m[2]) === 1;
     },
 
@@ -885,7 +887,7 @@ export function createHost(load) {
       try {
         for (const l of Array.from(get(state, 'held'))) {
           const name = get(l, 'name');
-          if (typeof name === 'string' && name.startsWith(prefix)) count++;
+          if (isString(name) && name.startsWith(prefix)) count++;
         }
       } catch {}
       return count > (this._pres ? 1 : 0);
@@ -941,7 +943,7 @@ export function createHost(load) {
         } else {
           const e = this._endpoint;
           let headers = e.headers;
-          if (typeof headers === 'function') headers = await headers();
+          if (isFunction(headers)) headers = await headers();
           if (!this._f.has(op)) return; // logged out while the app's headers were computed
           v = await fetch(e.url, requestInit(e, headers, signal));
         }
@@ -958,12 +960,12 @@ export function createHost(load) {
       if (!ok) {
         // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header); else network.
         const status = get(v, 'status');
-        if (typeof status !== 'number' || !(status >= 100 && status < 600)) return fail(0, -1);
+        if (!isNumber(status) || !(status >= 100 && status < 600)) return fail(0, -1);
         const ms = get(v, 'retryAfterMs');
-        return fail(Math.floor(status), typeof ms === 'number' && ms >= 0 && ms < Infinity ? ms : wait(get(v, 'headers')));
+        return fail(Math.floor(status), isNumber(ms) && ms >= 0 && ms < Infinity ? ms : wait(get(v, 'headers')));
       }
       let date = -1;
-      if (typeof get(v, 'status') === 'number' && typeof get(v, 'json') === 'function') {
+      if (isNumber(get(v, 'status')) && isFunction(get(v, 'json'))) {
         // A fetch Response: status, Retry-After, the Date header (clock skew) and the JSON body.
         const s = v.status;
         const status = s >= 65535 ? 65535 : s > 0 ? Math.floor(s) : 0;
@@ -989,12 +991,12 @@ export function createHost(load) {
           if (x === undefined) return;
           if (i < 4 && token === undefined && x !== null) token = x;
           if (x === null) X.f(i, 1, 0, -1);
-          else if (typeof x === 'string' && i > 3 && i < 8) X.f(i, 3, decimal(x), -1);
-          else if (typeof x === 'string') X.f(i, 2, 0, put(i < 4 && trim(x) === '' ? '' : x));
-          else if (typeof x === 'number') X.f(i, 3, x, -1);
+          else if (isString(x) && i > 3 && i < 8) X.f(i, 3, decimal(x), -1);
+          else if (isString(x)) X.f(i, 2, 0, put(i < 4 && trim(x) === '' ? '' : x));
+          else if (isNumber(x)) X.f(i, 3, x, -1);
           else X.f(i, 4, 0, -1);
         });
-        const exp = typeof token === 'string' ? jwtExp(token) : undefined;
+        const exp = isString(token) ? jwtExp(token) : undefined;
         if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
       }
       this._in('k', op, object ? 1 : 0, date);
@@ -1061,7 +1063,7 @@ export function createHost(load) {
         if (p) {
           try {
             const v = await p;
-            if (typeof v === 'string') entry = v;
+            if (isString(v)) entry = v;
           } catch {
             this._degrade();
           }
