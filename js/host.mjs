@@ -1069,7 +1069,7 @@ export function createHost(load) {
           }
         }
         if (id !== this._lg || this._dead) return;
-        const e = entry === undefined ? undefined : parseEntry(entry);
+        const e = entry && parseEntry(entry);
         if (e) putEntry(e);
         this._in('S', entry === undefined ? -1 : e ? 1 : 0, e ? e[0] : 0, e ? e[1] : 0);
       })();
