@@ -182,7 +182,7 @@ const ENDPOINT = '{ url, method, headers, credentials, body }';
 function readEndpoint(v) {
   if (isString(v)) {
     if (v === '') throw invalid('endpoint', 'a non-empty URL string or ' + ENDPOINT);
-    return { url: v, method: 'POST', credentials: 'include' };
+    v = { url: v }; // the defaults for the rest
   }
   if (!isObject(v)) throw invalid('endpoint', 'a URL string or ' + ENDPOINT);
   const url = str(v, 'url', undefined, 'endpoint.');
@@ -468,17 +468,14 @@ export function createHost(load) {
     // _endpoint, _loginFn, _logoutFn, _onTokenRefresh, _onRefreshError, _logger, _clock (the
     // `now` option, or undefined), _st (the storage backend, null for memory), _storageKey,
     // _crossTab, _warnings, _appState and _cfg.
-    const o = Object.assign(this, readOptions(options));
-    // Also, unset until they are first needed: _dead (disposed), _bg (in the background),
-    // _t and _ta (the timer and its deadline), _tok and _p (the current token, and a promise
-    // of it for getToken's hot path), _until (until when _p is handed out as is), _pres
-    // (releases the presence lock).
-    this._h = -1;
-    this._lg = 0; // the storage read generation
-    this._ls = [];
-    this._w = new Map();
-    this._f = new Map();
-    this._hooks = [];
+    // Then: _h (the core's machine handle, -1 until the wasm has loaded), _lg (the storage
+    // read generation), _ls (event listeners), _w (callers waiting, by id), _f (fetches in
+    // flight: their AbortControllers, by op), _hooks (removers of platform listeners).
+    // Unset until they are first needed: _dead (disposed), _bg (in the background), _t and
+    // _ta (the timer and its deadline), _tok and _p (the current token, and a promise of it
+    // for getToken's hot path), _until (until when _p is handed out as is), _pres (releases
+    // the presence lock).
+    const o = Object.assign(this, readOptions(options), { _h: -1, _lg: 0, _ls: [], _w: new Map(), _f: new Map(), _hooks: [] });
     // Managers share tokens across tabs only with the same storageKey and endpoint.
     this._scope = 'chat-token-manager:' + o._storageKey + '|' + (o._endpoint ? o._endpoint.url : '');
     this._bus = o._crossTab ? openBus(this._scope) : null;
