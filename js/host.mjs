@@ -547,25 +547,23 @@ export function createHost(load) {
       const h = this._h;
       let kind;
       while ((kind = X.p(h))) this._act(kind);
-      this._rearm();
+      // The one timer: cleared, kept (same deadline), or re-armed.
+      const deadline = X.D(h);
+      if (deadline < 0 || this._bg) this._clear();
+      else if (this._t == null || this._ta !== deadline) {
+        this._clear();
+        this._ta = deadline;
+        this._t = setTimeout(() => {
+          this._t = null;
+          this._in('t');
+        }, Math.min(Math.max(deadline - this._now(), 0), WATCHDOG_MS));
+      }
       this._until = X.U(h);
     },
 
     _clear() {
       clearTimeout(this._t);
       this._t = null;
-    },
-
-    _rearm() {
-      const deadline = X.D(this._h);
-      if (deadline < 0 || this._bg) return this._clear();
-      if (this._t != null && this._ta === deadline) return;
-      this._clear();
-      this._ta = deadline;
-      this._t = setTimeout(() => {
-        this._t = null;
-        this._in('t');
-      }, Math.min(Math.max(deadline - this._now(), 0), WATCHDOG_MS));
     },
 
     _act(kind) {
