@@ -292,18 +292,19 @@ function parseMessage(v) {
   return type === 'hello' || type === 'logout' ? { type } : null;
 }
 
+/** The cross-tab bus named `name`: `{ _listen(f) → remover, _post(message), _close() }`, or null. */
 function openBus(name) {
   const BC = G.BroadcastChannel;
   if (isFunction(BC)) {
     try {
       const ch = new BC(name);
       return {
-        listen: (f) => listen(ch, 'message', (ev) => {
+        _listen: (f) => listen(ch, 'message', (ev) => {
           const m = parseMessage(get(ev, 'data'));
           if (m) f(m);
         }),
-        post: (m) => safe(ch, 'postMessage', m),
-        close: () => safe(ch, 'close'),
+        _post: (m) => safe(ch, 'postMessage', m),
+        _close: () => safe(ch, 'close'),
       };
     } catch {}
   }
@@ -311,7 +312,7 @@ function openBus(name) {
   if (!ls) return null;
   const key = name + ':bus';
   return {
-    listen: (f) => listen(G, 'storage', (ev) => {
+    _listen: (f) => listen(G, 'storage', (ev) => {
       if (get(ev, 'key') !== key) return;
       const v = get(ev, 'newValue');
       let m = null;
@@ -321,11 +322,11 @@ function openBus(name) {
       if (m) f(m);
     }),
     // Set then remove at once: other tabs get the `storage` event; nothing stays.
-    post: (m) => {
+    _post: (m) => {
       safe(ls, 'setItem', key, JSON.stringify(Object.assign({}, m, { nonce: Math.random() })));
       safe(ls, 'removeItem', key);
     },
-    close: noop,
+    _close: noop,
   };
 }
 
@@ -597,7 +598,7 @@ export function createHost(load) {
           const [entry, issued, expires] = readEntry();
           if (this._bus && entry) {
             this._marker(issued + ':' + expires);
-            this._bus.post({ type: 'token', entry });
+            this._bus._post({ type: 'token', entry });
           }
           return;
         }
@@ -711,7 +712,7 @@ export function createHost(load) {
         this._drive();
         if (r === 1 && this._bus) {
           this._marker(null);
-          this._bus.post({ type: 'logout' });
+          this._bus._post({ type: 'logout' });
         }
         if (err) return Promise.reject(err);
         const f = this._logoutFn;
@@ -738,7 +739,7 @@ export function createHost(load) {
       const hooks = this._hooks;
       this._hooks = [];
       for (const off of hooks) off();
-      if (this._bus) this._bus.close();
+      if (this._bus) this._bus._close();
       const release = this._pres;
       this._pres = null;
       if (release) release();
@@ -806,7 +807,7 @@ export function createHost(load) {
           if (visible()) resume();
         }),
       );
-      if (this._bus) this._hooks.push(this._bus.listen((m) => this._onTab(m)));
+      if (this._bus) this._hooks.push(this._bus._listen((m) => this._onTab(m)));
       const locks = this._locks;
       if (locks) {
         // A presence lock, held while this manager lives, so starting tabs can tell whether any
@@ -834,7 +835,7 @@ export function createHost(load) {
         if (this._x('h')) {
           out();
           const entry = readEntry()[0];
-          if (entry) this._bus.post({ type: 'token', entry });
+          if (entry) this._bus._post({ type: 'token', entry });
         }
       } else {
         if (this._in('l') === 1) this._appLogout();
@@ -920,7 +921,7 @@ export function createHost(load) {
       await null;
       if (attempt === 1 && this._bus && !this._dead) {
         if (this._peerNewer() && (await this._peersAlive())) {
-          this._bus.post({ type: 'hello' });
+          this._bus._post({ type: 'hello' });
           const wait = Math.min(Math.floor(X.M(this._h) / 4), PEER_WAIT_MS);
           await new Promise((resolve) => setTimeout(resolve, wait));
         }
