@@ -680,7 +680,7 @@ export function createHost(load) {
     getToken() {
       // The hot path: the core said until when the current token is handed out as is.
       const p = this._p;
-      if (p && (this._clock ? this._now() : Date.now()) < this._until) return p;
+      if (p && this._now() < this._until) return p;
       return this._ready(() => {
         const r = this._x('g');
         return r === -1 && this._p ? this._p : this._answer(r, 0);
