@@ -38,7 +38,7 @@ const STATES = 'idle fetching ready refreshing backoff error failed loggedOut di
 const EVENTS = 'token error state expired loggedOut'.split(' ');
 const LEVELS = 'debug info warn error'.split(' ');
 /** The token response fields the core reads, in the order of `FIELD_PATHS` in src/lib.rs. */
-const PATHS = 'authToken token accessToken data.authToken expiresIn data.expiresIn expiresAt data.expiresAt refreshToken data.refreshToken wsToken data.wsToken'.split(' ').map((p) => p.split('.'));
+const PATHS = 'authToken token accessToken data.authToken expiresIn data.expiresIn expiresAt data.expiresAt refreshToken data.refreshToken wsToken data.wsToken'.split(' ');
 const MAX_TIME = 9007199254740991;
 /** The longest single sleep: every wake-up re-checks against the wall clock. */
 const WATCHDOG_MS = 30000;
@@ -983,7 +983,7 @@ export function createHost(load) {
         let token;
         PATHS.forEach((path, i) => {
           let x = v;
-          for (const key of path) x = isObject(x) ? get(x, key) : undefined;
+          for (const key of path.split('.')) x = isObject(x) ? get(x, key) : undefined;
           if (x === undefined) return;
           if (i < 4 && token === undefined && x !== null) token = x;
           if (x === null) X.f(i, 1, 0, -1);
