@@ -118,11 +118,6 @@ function webStorage(name) {
 
 const localStore = () => webStorage('localStorage');
 
-function webLocks() {
-  const locks = get(get(G, 'navigator'), 'locks');
-  return isFunction(get(locks, 'request')) ? locks : null;
-}
-
 function visible() {
   const v = get(get(G, 'document'), 'visibilityState');
   return !isString(v) || v === 'visible';
@@ -480,7 +475,9 @@ export function createHost(load) {
     // Managers share tokens across tabs only with the same storageKey and endpoint.
     this._scope = 'chat-token-manager:' + o._storageKey + '|' + (o._endpoint ? o._endpoint.url : '');
     this._bus = o._crossTab ? openBus(this._scope) : null;
-    this._locks = this._bus && webLocks();
+    // Web Locks, used only with a bus.
+    const locks = get(get(G, 'navigator'), 'locks');
+    this._locks = this._bus && isFunction(get(locks, 'request')) ? locks : null;
     for (const w of o._warnings) this._log(2, w);
     if (o._appState) {
       this._bg = get(o._appState, 'currentState') === 'background';
