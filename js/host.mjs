@@ -318,7 +318,7 @@ function openBus(name) {
     }),
     // Set then remove at once: other tabs get the `storage` event; nothing stays.
     _post: (m) => {
-      safe(ls, 'setItem', key, JSON.stringify(Object.assign({}, m, { nonce: Math.random() })));
+      safe(ls, 'setItem', key, JSON.stringify({ ...m, nonce: Math.random() }));
       safe(ls, 'removeItem', key);
     },
     _close: noop,
