@@ -51,11 +51,12 @@ const noop = () => {};
 // ----- errors -------------------------------------------------------------------------------
 
 /**
- * A `TokenError`: `code` indexes CODES; `status` and `retryAfterMs` are set when not negative.
+ * A `TokenError` (arguments in the order the core writes an error out): `code` indexes CODES;
+ * `status` and `retryAfterMs` are set when not negative.
  * The message: an invalid option's (`a` the field, `b` what was expected), an invalid
  * response's (`a` the field, `b` the problem), else `a` as given or the code's own message.
  */
-export function tokenError(code, a, status, retryAfterMs, retryable, b) {
+export function tokenError(code, status, retryAfterMs, retryable, a, b) {
   const e = new Error(
     code === 0 ? 'invalid option `' + a + '`: expected ' + b : code === 6 ? 'invalid token response: `' + a + '` ' + b : a === undefined ? MESSAGES[code] : a,
   );
@@ -68,7 +69,7 @@ export function tokenError(code, a, status, retryAfterMs, retryable, b) {
 }
 
 function invalid(field, expected) {
-  return tokenError(0, field, -1, -1, false, expected);
+  return tokenError(0, -1, -1, false, field, expected);
 }
 
 // ----- small JS helpers -----------------------------------------------------------------------
@@ -407,10 +408,8 @@ export function createHost(load) {
   const N = () => nums[ni++];
   function S() {
     const len = N();
-    if (len < 0) return undefined;
-    const s = decode(bytes.subarray(bi, bi + len));
-    bi += len;
-    return s;
+    // From the read position to the new one (arguments are evaluated left to right).
+    return len < 0 ? undefined : decode(bytes.subarray(bi, (bi += len)));
   }
   function readInfo() {
     const expiresAt = N();
@@ -438,12 +437,8 @@ export function createHost(load) {
     X.f(10, 2, 0, put(e[4]));
   }
   function readError() {
-    const code = N();
-    const status = N();
-    const retryAfter = N();
-    const retryable = N() === 1;
-    const a = S();
-    return tokenError(code, a, status, retryAfter, retryable, S());
+    // code, status, retryAfterMs, retryable, then the message's parts: in stream order.
+    return tokenError(N(), N(), N(), N() === 1, S(), S());
   }
   /** Writes `s` (UTF-8) into the core's input buffer; returns its length. */
   function put(s) {

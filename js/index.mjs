@@ -29,7 +29,7 @@ async function load(input) {
     return (await WebAssembly.instantiate(module, {})).exports;
   } catch (e) {
     // A retryable `network` TokenError.
-    throw tokenError(1, 'could not load the chat-token-manager WebAssembly module' + (where ? ' from ' + where : '') + ': ' + (e && e.message), -1, -1, true);
+    throw tokenError(1, -1, -1, true, 'could not load the chat-token-manager WebAssembly module' + (where ? ' from ' + where : '') + ': ' + (e && e.message));
   }
 }
 
