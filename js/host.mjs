@@ -412,12 +412,9 @@ export function createHost(load) {
     return len < 0 ? undefined : decode(bytes.subarray(bi, (bi += len)));
   }
   function readInfo() {
-    const expiresAt = N();
-    const refreshAt = N();
-    const issuedAt = N();
-    const reason = REASONS[N()];
-    const source = SOURCES[N()];
-    const info = { token: S(), expiresAt, refreshAt, issuedAt, reason, source };
+    // Read in stream order; `token` comes first among the keys but after the numbers.
+    const info = { token: '', expiresAt: N(), refreshAt: N(), issuedAt: N(), reason: REASONS[N()], source: SOURCES[N()] };
+    info.token = S();
     const refreshToken = S();
     const wsToken = S();
     if (refreshToken !== undefined) info.refreshToken = refreshToken;
@@ -771,18 +768,21 @@ export function createHost(load) {
       }
       const next = (v) => (idle ? v : N());
       const nul = (v) => (v < 0 ? null : v);
-      const state = idle ? this.state : STATES[N()];
-      const expiresAt = nul(next(-1));
-      const refreshAt = nul(next(-1));
-      const generation = next(0);
-      const consecutiveFailures = next(0);
-      const offline = next(0) === 1;
-      let lastError = null;
+      // In stream order (lastError, a key before offline, is read after it).
+      const snap = {
+        state: idle ? this.state : STATES[N()],
+        expiresAt: nul(next(-1)),
+        refreshAt: nul(next(-1)),
+        generation: next(0),
+        consecutiveFailures: next(0),
+        lastError: null,
+        offline: next(0) === 1,
+      };
       if (next(0) === 1) {
         const e = readError();
-        lastError = { code: e.code, message: e.message, status: e.status ?? null, retryable: e.retryable };
+        snap.lastError = { code: e.code, message: e.message, status: e.status ?? null, retryable: e.retryable };
       }
-      return { state, expiresAt, refreshAt, generation, consecutiveFailures, lastError, offline };
+      return snap;
     },
 
     // ----- platform -------------------------------------------------------------------------
