@@ -597,11 +597,9 @@ export function createHost(load) {
           const ok = N() === 1;
           const value = ok ? readInfo() : readError();
           for (const id of ids) {
-            const w = this._w.get(id);
-            if (!w) continue;
+            const settle = this._w.get(id);
             this._w.delete(id);
-            if (!ok) w[2](value);
-            else w[1](w[0] ? value : value.token);
+            if (settle) settle(ok, value);
           }
           return;
         }
@@ -654,7 +652,8 @@ export function createHost(load) {
         out();
         p = Promise.reject(readError());
       } else {
-        p = new Promise((resolve, reject) => this._w.set(r, [want, resolve, reject]));
+        // Settled by the core's answer (case 9 of _act): the TokenInfo, or only its token.
+        p = new Promise((resolve, reject) => this._w.set(r, (ok, v) => (ok ? resolve(want ? v : v.token) : reject(v))));
       }
       this._drive();
       return p;
