@@ -37,7 +37,7 @@ const SOURCES = 'network storage tab'.split(' ');
 const STATES = 'idle fetching ready refreshing backoff error failed loggedOut disposed'.split(' ');
 const EVENTS = 'token error state expired loggedOut'.split(' ');
 const LEVELS = 'debug info warn error'.split(' ');
-/** The token response fields the core reads, in the order of `FIELD_PATHS` in src/lib.rs. */
+/** The token response fields the core reads, in the order of `parse::FIELDS` in crates/core/src/parse.rs. */
 const PATHS = 'authToken token accessToken data.authToken expiresIn data.expiresIn expiresAt data.expiresAt refreshToken data.refreshToken wsToken data.wsToken'.split(' ');
 const MAX_TIME = 9007199254740991;
 /** The longest single sleep: every wake-up re-checks against the wall clock. */
@@ -619,8 +619,13 @@ export function createHost(load) {
           this._tok = undefined;
           this._p = null;
           return this._emit(4);
-        case 15:
-          return this._log(N(), S(), S());
+        case 15: {
+          // The code: an index into CODES (0–11) or, from 12, into REASONS; -1 none.
+          const level = N();
+          const msg = S();
+          const c = N();
+          return this._log(level, msg, c < 0 ? undefined : c < 12 ? CODES[c] : REASONS[c - 12]);
+        }
       }
     },
 
@@ -640,7 +645,8 @@ export function createHost(load) {
       const logger = this._logger;
       // No logger option: warnings and errors go to the console.
       if (logger === null || (logger === undefined && (level < 2 || typeof console === 'undefined'))) return;
-      safe(logger === undefined ? console : logger, LEVELS[level], PREFIX, msg, code);
+      // A line without a code has no third argument (console would print `undefined`).
+      safe(logger === undefined ? console : logger, LEVELS[level], PREFIX, msg, ...(code === undefined ? [] : [code]));
     },
 
     /** Turns a core answer into the promise a method returns, then drives. */

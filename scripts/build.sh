@@ -33,12 +33,18 @@ ESBUILD=(--define:CTM_ABORT_CONTROLLER=true --bundle --minify --mangle-props=^_ 
 "$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* \
   --define:CTM_UTF8_LAZY=true --external:./utf8.mjs --outfile=pkg/index.mjs
 "$BIN/esbuild" js/utf8.mjs --minify --target=es2020 --legal-comments=none --log-level=warning --format=esm --outfile=pkg/utf8.mjs
-# esbuild drops comments: put back the ones that keep bundlers away from the Node-only fallback.
+# esbuild drops comments: put back the ones that keep bundlers away from the Node-only fallback;
+# drop the bare static import of ./utf8.mjs (see below).
 node -e '
   const fs = require("fs"); const f = "pkg/index.mjs"; const s = fs.readFileSync(f, "utf8");
   const t = s.replace(/import\("node:fs\/promises"\)/, "import(/* webpackIgnore: true */ /* @vite-ignore */ \"node:fs/promises\")");
   if (t === s) { console.error("build: the node:fs/promises import was not found in pkg/index.mjs"); process.exit(1); }
-  fs.writeFileSync(f, t);'
+  // The host'"'"'s static import of ./utf8.mjs is external here and only its dynamic import (in an
+  // engine without TextEncoder/TextDecoder) may load it: esbuild keeps the static one as a bare
+  // side-effect import, which would fetch utf8.mjs on every page.
+  const u = t.replace(/import"\.\/utf8\.mjs";/, "");
+  if (u === t || !u.includes("import(\"./utf8.mjs\")")) { console.error("build: expected one static and one dynamic ./utf8.mjs import in pkg/index.mjs"); process.exit(1); }
+  fs.writeFileSync(f, u);'
 "$BIN/esbuild" js/node.mjs "${ESBUILD[@]}" --format=cjs --platform=node --outfile=pkg/index.cjs
 cp js/index.node.mjs js/index.d.ts pkg/
 # The same types as .d.cts for `require` (TypeScript reads a .d.ts in a "type": "module"

@@ -48,7 +48,7 @@ if [ ! -d www/node_modules ] || [ www/package-lock.json -nt www/node_modules/.pa
 fi
 layer "wasm ABI (node)" wasm-pack test --node
 layer "wasm ABI (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
-layer "js (node, built package)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
+layer "js (node, built package; host decoders vs the core)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/ tests/decode/
 layer "size budget" node --test --test-reporter=spec tests/budget/
 layer "js (chromium, pkg/index.mjs)" node tests/browser/suite/run.mjs
 layer "browser platform (chromium)" node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/browser/platform.test.mjs

@@ -39,55 +39,38 @@ mod alloc_free_list;
 use alloc::vec::Vec;
 use chat_token_core::{
     parse::{utf8, Fields, Value, MAX_TIME_MS},
-    schedule, stored, Action, Config, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
+    schedule, stored, Action, Config, LogCode, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
     TokenInfo,
 };
 
-/// Everything the module keeps between calls (wasm is single-threaded; nothing here is
-/// reentrant: the module never calls out).
-struct Globals {
-    machines: Vec<Option<Machine>>,
-    input: Vec<u8>,
+// The module's state (wasm is single-threaded; nothing here is reentrant: the module never
+// calls out). One `static` per part, so that a borrow of one (a machine, the input) never
+// overlaps a borrow of another (the out-stream) while an export runs.
+static mut MACHINES: Vec<Option<Machine>> = Vec::new();
+static mut INPUT: Vec<u8> = Vec::new();
+static mut OUT: Out = Out { nums: Vec::new(), bytes: Vec::new(), header: [0; 4] };
+/// The token response's fields, set one by one by the host before [`ctm_fetch_ok`].
+static mut FIELD_VALUES: [Value; FIELDS] = [const { Value::Missing }; FIELDS];
+
+struct Out {
     nums: Vec<f64>,
     bytes: Vec<u8>,
     header: [u32; 4],
-    /// The token response's fields, set one by one by the host before [`ctm_fetch_ok`].
-    fields: [Value; FIELDS],
 }
 
-static mut G: Globals = Globals {
-    machines: Vec::new(),
-    input: Vec::new(),
-    nums: Vec::new(),
-    bytes: Vec::new(),
-    header: [0; 4],
-    fields: [const { Value::Missing }; FIELDS],
-};
-
-fn g() -> &'static mut Globals {
-    // SAFETY: wasm32 without threads, and no export calls another or keeps this borrow.
-    unsafe { &mut *core::ptr::addr_of_mut!(G) }
+/// `&mut` to one of the statics above.
+macro_rules! global {
+    ($name:ident) => {
+        // SAFETY: wasm32 without threads; every export takes at most one borrow of each static
+        // and none outlives the export (see above).
+        unsafe { &mut *core::ptr::addr_of_mut!($name) }
+    };
 }
 
-/// The paths of a token response the core reads; the host sets them by index (same order
-/// in `js/host.mjs`).
-pub const FIELD_PATHS: [&[&str]; 12] = [
-    &["authToken"],
-    &["token"],
-    &["accessToken"],
-    &["data", "authToken"],
-    &["expiresIn"],
-    &["data", "expiresIn"],
-    &["expiresAt"],
-    &["data", "expiresAt"],
-    &["refreshToken"],
-    &["data", "refreshToken"],
-    &["wsToken"],
-    &["data", "wsToken"],
-];
-
-/// The slot after [`FIELD_PATHS`]: the host's reading of the token's JWT `exp` claim.
-const JWT_EXP: usize = FIELD_PATHS.len();
+/// The slot after the core's [`FIELDS`](chat_token_core::parse::FIELDS) (set by index, in
+/// that order, by the host: `PATHS` in js/host.mjs): the host's reading of the token's JWT
+/// `exp` claim.
+const JWT_EXP: usize = chat_token_core::parse::FIELDS.len();
 const FIELDS: usize = JWT_EXP + 1;
 
 /// A token response as the host decoded it (`JSON.parse` for the body and for a JWT's
@@ -102,8 +85,12 @@ impl Fields for Prepared<'_> {
     fn is_object(&self) -> bool {
         self.1
     }
-    fn get(&self, path: &[&str]) -> Value {
-        FIELD_PATHS.iter().position(|p| *p == path).map_or(Value::Missing, |i| self.0[i].clone())
+    fn get(&self, _: &[&str]) -> Value {
+        // Unused: the core reads a response through `field`.
+        Value::Missing
+    }
+    fn field(&self, i: usize) -> Value {
+        self.0.get(i).cloned().unwrap_or(Value::Missing)
     }
     fn number(&self, _: &str) -> Option<f64> {
         None
@@ -123,13 +110,13 @@ impl Fields for Prepared<'_> {
 // ----- the out-stream ---------------------------------------------------------------------
 
 fn clear() {
-    let g = g();
-    g.nums.clear();
-    g.bytes.clear();
+    let out = global!(OUT);
+    out.nums.clear();
+    out.bytes.clear();
 }
 
 fn n(x: f64) {
-    g().nums.push(x);
+    global!(OUT).nums.push(x);
 }
 
 fn ms(x: Option<Millis>) {
@@ -138,7 +125,7 @@ fn ms(x: Option<Millis>) {
 
 fn s(text: &str) {
     n(text.len() as f64);
-    g().bytes.extend_from_slice(text.as_bytes());
+    global!(OUT).bytes.extend_from_slice(text.as_bytes());
 }
 
 fn os(text: Option<&str>) {
@@ -173,7 +160,7 @@ fn entry(e: &stored::Stored) {
 /// WebSocket token in field slots 0, 8 and 10 (see [`ctm_field`]; reset here), the times as
 /// arguments. `None` unless the token is non-empty and `expires` is after `issued`.
 fn take_entry(issued: f64, expires: f64) -> Option<stored::Stored> {
-    let mut f = core::mem::replace(&mut g().fields, [const { Value::Missing }; FIELDS]);
+    let mut f = core::mem::replace(global!(FIELD_VALUES), [const { Value::Missing }; FIELDS]);
     let mut text = |i: usize| match core::mem::replace(&mut f[i], Value::Missing) {
         Value::Str(t) if !t.is_empty() => Some(t),
         _ => None,
@@ -224,7 +211,7 @@ fn error(e: &TokenError) {
 #[cfg_attr(target_arch = "wasm32", export_name = "i")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_in(len: i32) -> i32 {
-    let input = &mut g().input;
+    let input = global!(INPUT);
     input.clear();
     input.resize(len.max(0) as usize, 0);
     input.as_mut_ptr() as i32
@@ -234,7 +221,7 @@ fn input(len: i32) -> Option<&'static str> {
     if len < 0 {
         return None;
     }
-    let bytes = g().input.get(..len as usize)?;
+    let bytes = global!(INPUT).get(..len as usize)?;
     utf8(bytes)
 }
 
@@ -243,13 +230,13 @@ fn input(len: i32) -> Option<&'static str> {
 #[cfg_attr(target_arch = "wasm32", export_name = "o")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_out() -> i32 {
-    let g = g();
-    g.header = [g.nums.as_ptr() as u32, g.nums.len() as u32, g.bytes.as_ptr() as u32, g.bytes.len() as u32];
-    g.header.as_ptr() as i32
+    let out = global!(OUT);
+    out.header = [out.nums.as_ptr() as u32, out.nums.len() as u32, out.bytes.as_ptr() as u32, out.bytes.len() as u32];
+    out.header.as_ptr() as i32
 }
 
 fn machine(h: i32) -> Option<&'static mut Machine> {
-    g().machines.get_mut(h as usize)?.as_mut()
+    global!(MACHINES).get_mut(h as usize)?.as_mut()
 }
 
 fn time(now: f64) -> Millis {
@@ -294,7 +281,7 @@ pub extern "C" fn ctm_new(
         seed: seed as u64,
         persist: persist != 0,
     };
-    let machines = &mut g().machines;
+    let machines = global!(MACHINES);
     machines.push(Some(Machine::new_validated(cfg)));
     machines.len() as i32 - 1
 }
@@ -371,7 +358,7 @@ pub extern "C" fn ctm_dispose(h: i32) {
     with!(h, (), |m| m.dispose())
 }
 
-/// Sets field `i` of [`FIELD_PATHS`] (or the [`JWT_EXP`] slot, `i` 12) of the next token response: kind 0 missing, 1 null,
+/// Sets field `i` of the core's `parse::FIELDS` (or the [`JWT_EXP`] slot, `i` 12) of the next token response: kind 0 missing, 1 null,
 /// 2 string (from the input buffer, `len` bytes), 3 number (`num`), 4 anything else.
 #[cfg_attr(target_arch = "wasm32", export_name = "f")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
@@ -383,7 +370,7 @@ pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
         4 => Value::Other,
         _ => Value::Missing,
     };
-    if let Some(slot) = g().fields.get_mut(i as usize) {
+    if let Some(slot) = global!(FIELD_VALUES).get_mut(i as usize) {
         *slot = value;
     }
 }
@@ -393,7 +380,7 @@ pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
 #[cfg_attr(target_arch = "wasm32", export_name = "k")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_ok(h: i32, now: f64, op: f64, object: i32, date: f64) {
-    let fields = core::mem::replace(&mut g().fields, [const { Value::Missing }; FIELDS]);
+    let fields = core::mem::replace(global!(FIELD_VALUES), [const { Value::Missing }; FIELDS]);
     with!(h, (), |m| m.handle_fetch_response_dated(time(now), OpId(op as u64), &Prepared(&fields, object != 0), opt_time(date)))
 }
 
@@ -466,7 +453,8 @@ pub extern "C" fn ctm_tab_token(h: i32, now: f64, issued: f64, expires: f64) -> 
 /// 1 fetch (op, reason, attempt) · 2 abort (op) · 3 login (op, info) · 4 undo login ·
 /// 5 load stored · 6 persist (entry, see [`entry`]) · 7 clear stored · 8 share (entry)
 /// · 9 settle (count, ids…, ok, info | error) · 10 token event (info) · 11 error event
-/// (error) · 12 state event (state) · 13 expired · 14 logged out · 15 log (level, message, code).
+/// (error) · 12 state event (state) · 13 expired · 14 logged out · 15 log (level, message,
+/// code index: an error code 0–11, a reason 12–16, -1 none).
 #[cfg_attr(target_arch = "wasm32", export_name = "p")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_poll(h: i32) -> i32 {
@@ -535,7 +523,12 @@ pub extern "C" fn ctm_poll(h: i32) -> i32 {
         Action::Log { level, message, code } => {
             n(level as u8 as f64);
             s(message);
-            os(code);
+            // The code as an index into the host's tables: 0…11 an error code, 12… a reason.
+            n(match &code {
+                Some(LogCode::Error(kind)) => code_index(kind),
+                Some(LogCode::Reason(reason)) => 12.0 + *reason as u8 as f64,
+                None => -1.0,
+            });
             15
         }
     }

@@ -324,3 +324,22 @@ fn input_that_is_not_utf8_counts_as_none() {
         ctm_dispose(h);
     }
 }
+
+#[wasm_bindgen_test]
+fn log_lines_carry_their_code_as_an_index_into_the_hosts_tables() {
+    let h = machine(false, false);
+    ctm_start(h, T0);
+    let mut actions = drain(h);
+    // "requesting a chat token", reason `initial`: 12 + 0.
+    let (_, log) = actions.iter_mut().find(|(k, _)| *k == 15).expect("a log line");
+    let (level, message, code) = (log.n(), log.s().unwrap(), log.n());
+    assert_eq!((level, message.as_str(), code), (0.0, "requesting a chat token", 12.0));
+    let op = fetch_op(&mut actions);
+    ctm_fetch_failed(h, T0, op, 503, -1.0);
+    let mut actions = drain(h);
+    // "token request failed; retrying after backoff", code `http` (3).
+    let (_, log) = actions.iter_mut().find(|(k, _)| *k == 15).expect("a log line");
+    let (_, message, code) = (log.n(), log.s().unwrap(), log.n());
+    assert_eq!((message.as_str(), code), ("token request failed; retrying after backoff", 3.0));
+    ctm_dispose(h);
+}

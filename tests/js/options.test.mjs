@@ -125,3 +125,16 @@ test('endpoint.headers as [name, value] pairs or a Headers instance reach the re
     ['Bearer pairs', 'Bearer headers-instance', 'Bearer async'],
   );
 });
+
+test('the default logger (console) prints a warning without a code as prefix and message only, never a literal "undefined"', async (t) => {
+  const lines = [];
+  t.mock.method(console, 'warn', (...args) => lines.push(args));
+  // 'local' storage warns at construction; the warning has no error code.
+  const m = new TokenManager({ fetchToken, storage: 'local', crossTab: false });
+  t.after(() => m.dispose());
+  assert.ok(lines.length >= 1, 'a warning was printed');
+  for (const args of lines) {
+    assert.ok(!args.some((a) => a === undefined), `no undefined argument: ${JSON.stringify(args.map(String))}`);
+    assert.equal(args[0], '[chat-token-manager]');
+  }
+});

@@ -300,9 +300,29 @@ pub enum Action {
         level: Level,
         /// What happened.
         message: &'static str,
-        /// The related error code, if any.
-        code: Option<&'static str>,
+        /// The related error code or fetch reason, if any.
+        code: Option<LogCode>,
     },
+}
+
+/// What a log line is about: the code of an error or the reason of a fetch. A shell prints it
+/// with [`as_str`](Self::as_str), or maps it to its own names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogCode {
+    /// An error's kind ([`ErrorKind::code`]).
+    Error(ErrorKind),
+    /// A fetch's reason ([`Reason::as_str`]).
+    Reason(Reason),
+}
+
+impl LogCode {
+    /// The JavaScript name: `network`, `scheduled`…
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Error(kind) => kind.code(),
+            Self::Reason(reason) => reason.as_str(),
+        }
+    }
 }
 
 /// The answer to a request for a token.
@@ -417,6 +437,8 @@ impl Machine {
     /// messages, before the wasm is even loaded; the wasm module then needs none of them).
     /// Values out of range are clamped into it, so the machine's invariants hold whatever
     /// it is given.
+    // `max` then `min` rather than `clamp`: a NaN ratio becomes 0 (clamp would keep NaN).
+    #[allow(clippy::manual_clamp)]
     pub fn new_validated(mut cfg: Config) -> Self {
         cfg.jitter_ratio = cfg.jitter_ratio.max(0.0).min(1.0);
         cfg.default_ttl_ms = cfg.default_ttl_ms.max(1);
@@ -986,7 +1008,7 @@ impl Machine {
         }
         cycle.phase = Phase::Fetching { op, deadline };
         let (reason, attempt) = (cycle.reason, cycle.attempt);
-        self.log(Level::Debug, "requesting a chat token", Some(reason.as_str()));
+        self.log(Level::Debug, "requesting a chat token", Some(LogCode::Reason(reason)));
         self.actions.push_back(Action::Fetch { op, reason, attempt });
     }
 
@@ -995,7 +1017,7 @@ impl Machine {
     }
 
     fn discard(&mut self) {
-        self.log(Level::Debug, "discarded a result from an ended session or a superseded request", Some("discarded"));
+        self.log(Level::Debug, "discarded a result from an ended session or a superseded request", Some(LogCode::Error(ErrorKind::Discarded)));
     }
 
     fn discard_login(&mut self, op: OpId, result: LoginResult) {
@@ -1039,7 +1061,7 @@ impl Machine {
             self.actions.push_back(Action::Persist(stored::Stored::of(&info)));
         }
         self.current = Some(Current { info: info.clone(), revoked: false, expired_emitted: false, unauthorized_rejected: false });
-        self.log(Level::Info, "chat token refreshed", Some(info.reason.as_str()));
+        self.log(Level::Info, "chat token refreshed", Some(LogCode::Reason(info.reason)));
         self.push_event(Event::Token(info.clone()));
         if !waiters.is_empty() {
             self.actions.push_back(Action::Settle { waiters, result: Ok(info) });
@@ -1054,14 +1076,14 @@ impl Machine {
         if err.retryable && !online {
             // Failing because the network is gone does not use up an attempt.
             cycle.phase = Phase::Parked { retry: false };
-            self.log(Level::Info, "offline: token request parked until the network is back", Some(err.code()));
+            self.log(Level::Info, "offline: token request parked until the network is back", Some(LogCode::Error(err.kind.clone())));
         } else if err.retryable && cycle.attempt < retry.max_attempts {
             let delay = match err.retry_after_ms {
                 Some(ms) => schedule::clamp_retry_after(ms),
                 None => schedule::backoff(cycle.attempt, retry.base_delay_ms, retry.max_delay_ms, random),
             };
             cycle.phase = Phase::Backoff { until: now.saturating_add(delay) };
-            self.log(Level::Debug, "token request failed; retrying after backoff", Some(err.code()));
+            self.log(Level::Debug, "token request failed; retrying after backoff", Some(LogCode::Error(err.kind.clone())));
         } else {
             self.give_up(now, err);
         }
@@ -1072,7 +1094,7 @@ impl Machine {
         let waiters = self.cycle.take().map(|c| c.waiters).unwrap_or_default();
         self.record_failure(&err);
         self.next_refresh = (err.retryable && !self.failed).then_some(now.saturating_add(COOLDOWN_MS));
-        self.log(Level::Warn, "chat token refresh failed", Some(err.code()));
+        self.log(Level::Warn, "chat token refresh failed", Some(LogCode::Error(err.kind.clone())));
         self.push_event(Event::Error(err.clone()));
         if !waiters.is_empty() {
             self.actions.push_back(Action::Settle { waiters, result: Err(err) });
@@ -1086,7 +1108,7 @@ impl Machine {
             if self.consecutive_failures >= MAX_PERMANENT_FAILURES {
                 self.failed = true;
                 self.next_refresh = None;
-                self.log(Level::Error, "token refresh stopped after repeated permanent failures", Some("failed"));
+                self.log(Level::Error, "token refresh stopped after repeated permanent failures", Some(LogCode::Error(ErrorKind::Failed)));
             }
         }
     }
@@ -1142,7 +1164,7 @@ impl Machine {
         self.actions.push_back(Action::Emit(event));
     }
 
-    fn log(&mut self, level: Level, message: &'static str, code: Option<&'static str>) {
+    fn log(&mut self, level: Level, message: &'static str, code: Option<LogCode>) {
         self.actions.push_back(Action::Log { level, message, code });
     }
 }

@@ -37,6 +37,12 @@ pub trait Fields {
     /// The value at `path` (`["data", "authToken"]`); [`Value::Missing`] where any step is absent.
     fn get(&self, path: &[&str]) -> Value;
 
+    /// The value of [`FIELDS`]`[i]`. A shell that reads a response's fields up front by that
+    /// list (the wasm module: its host sets them by index) answers here and never by path.
+    fn field(&self, i: usize) -> Value {
+        FIELDS.get(i).map_or(Value::Missing, |f| self.get(f.0))
+    }
+
     // The decoders below are the core's own; a shell whose platform already decodes these
     // formats (the JavaScript host: JSON.parse, Number) answers from its own results instead,
     // so the wasm module links none of them. The decisions (which field wins, ranges, skew,
@@ -86,11 +92,22 @@ pub struct ParsedToken {
     pub ws_token: Option<String>,
 }
 
-const TOKEN_FIELDS: [(&[&str], &str); 4] = [
+/// Every field of a token response the core reads: its path, and its name in errors. The
+/// token is the first of 0–3 present; then `expiresIn` (4, 5), `expiresAt` (6, 7),
+/// `refreshToken` (8, 9), `wsToken` (10, 11), each at the top level or inside `data`.
+pub const FIELDS: [(&[&str], &str); 12] = [
     (&["authToken"], "authToken"),
     (&["token"], "token"),
     (&["accessToken"], "accessToken"),
     (&["data", "authToken"], "data.authToken"),
+    (&["expiresIn"], "expiresIn"),
+    (&["data", "expiresIn"], "data.expiresIn"),
+    (&["expiresAt"], "expiresAt"),
+    (&["data", "expiresAt"], "data.expiresAt"),
+    (&["refreshToken"], "refreshToken"),
+    (&["data", "refreshToken"], "data.refreshToken"),
+    (&["wsToken"], "wsToken"),
+    (&["data", "wsToken"], "data.wsToken"),
 ];
 
 /// Validates a token response received at `now`.
@@ -115,9 +132,8 @@ pub fn parse_token_response_dated(
     if !src.is_object() {
         return Err(TokenError::invalid_response("response", "must be an object"));
     }
-    let (value, field) = TOKEN_FIELDS
-        .iter()
-        .map(|(path, name)| (src.get(path), *name))
+    let (value, field) = (0..4)
+        .map(|i| (src.field(i), FIELDS[i].1))
         .find(|(v, _)| !matches!(v, Value::Missing | Value::Null))
         .ok_or_else(|| {
             TokenError::invalid_response("authToken", "is missing: expected a token string in authToken, token, accessToken or data.authToken")
@@ -128,13 +144,13 @@ pub fn parse_token_response_dated(
         _ => return Err(TokenError::invalid_response(field, "must be a string")),
     };
 
-    let (expires_at, expiry_source) = if let Some(secs) = number_field(src, "expiresIn", "data.expiresIn")? {
+    let (expires_at, expiry_source) = if let Some(secs) = number_field(src, 4)? {
         let ms = secs.1 * 1000.0;
         if ms < 1.0 || ms > (MAX_TIME_MS - now.min(MAX_TIME_MS)) as f64 {
             return Err(TokenError::invalid_response(secs.0, "must be a positive number of seconds within range"));
         }
         (now + ms as Millis, ExpirySource::ExpiresIn)
-    } else if let Some((field, at)) = number_field(src, "expiresAt", "data.expiresAt")? {
+    } else if let Some((field, at)) = number_field(src, 6)? {
         let ms = if at < 1e12 { at * 1000.0 } else { at };
         if !(ms > 0.0 && ms <= MAX_TIME_MS as f64) {
             return Err(TokenError::invalid_response(field, "must be a positive epoch time in milliseconds or seconds"));
@@ -170,16 +186,16 @@ pub fn parse_token_response_dated(
         token,
         expires_at,
         expiry_source,
-        refresh_token: string_field(src, "refreshToken", "data.refreshToken")?,
-        ws_token: string_field(src, "wsToken", "data.wsToken")?,
+        refresh_token: string_field(src, 8)?,
+        ws_token: string_field(src, 10)?,
     })
 }
 
-/// Reads a numeric field at the top level or inside `data`: a finite number or a numeric
-/// string. Returns the name it was found under.
-fn number_field(src: &impl Fields, name: &'static str, nested: &'static str) -> Result<Option<(&'static str, f64)>, TokenError> {
-    for (path, field) in [(&[name][..], name), (&["data", name][..], nested)] {
-        let n = match src.get(path) {
+/// Reads [`FIELDS`]`[i]` (top level) or `[i + 1]` (inside `data`): a finite number or a
+/// numeric string. Returns the name it was found under.
+fn number_field(src: &impl Fields, i: usize) -> Result<Option<(&'static str, f64)>, TokenError> {
+    for (i, (_, field)) in FIELDS.iter().enumerate().skip(i).take(2) {
+        let n = match src.field(i) {
             Value::Missing | Value::Null => continue,
             Value::Num(n) => n,
             Value::Str(s) => src.number(&s).unwrap_or(f64::NAN),
@@ -188,14 +204,15 @@ fn number_field(src: &impl Fields, name: &'static str, nested: &'static str) -> 
         if !n.is_finite() || n <= 0.0 {
             return Err(TokenError::invalid_response(field, "must be a positive, finite number"));
         }
-        return Ok(Some((field, n)));
+        return Ok(Some((*field, n)));
     }
     Ok(None)
 }
 
-fn string_field(src: &impl Fields, name: &'static str, nested: &'static str) -> Result<Option<String>, TokenError> {
-    for (path, field) in [(&[name][..], name), (&["data", name][..], nested)] {
-        match src.get(path) {
+/// Reads [`FIELDS`]`[i]` or `[i + 1]`: a non-empty string when present.
+fn string_field(src: &impl Fields, i: usize) -> Result<Option<String>, TokenError> {
+    for (i, (_, field)) in FIELDS.iter().enumerate().skip(i).take(2) {
+        match src.field(i) {
             Value::Missing | Value::Null => continue,
             Value::Str(s) if !s.is_empty() => return Ok(Some(s)),
             _ => return Err(TokenError::invalid_response(field, "must be a non-empty string when present")),

@@ -61,10 +61,10 @@ pub fn format(info: &Stored) -> Option<String> {
     let mut out = String::with_capacity(64 + parts.iter().map(|p| p.len()).sum::<usize>());
     let mut issued = [0u8; 20];
     let mut expires = [0u8; 20];
-    // Lines joined by "\n" (as bytes: no char push/pop).
+    // Lines joined by "\n".
     out.push_str(MAGIC);
     for line in [decimal(info.issued_at, &mut issued), decimal(info.expires_at, &mut expires), parts[0], parts[1], parts[2]] {
-        out.push_str("\n");
+        out.push('\n');
         out.push_str(line);
     }
     Some(out)

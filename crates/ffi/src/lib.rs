@@ -401,7 +401,7 @@ impl TokenManager {
                     }
                 }
                 Action::Log { level, message, code } => {
-                    let _ = h.log(level.into(), message.into(), code.map(Into::into));
+                    let _ = h.log(level.into(), message.into(), code.map(|c| c.as_str().into()));
                 }
                 // No tabs in a native app.
                 Action::Share(_) => {}

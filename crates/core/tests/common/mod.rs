@@ -89,7 +89,7 @@ impl H {
                     self.settled.extend(waiters.into_iter().map(|w| (w, result.clone())));
                 }
                 Action::Emit(e) => self.events.push((self.now, e)),
-                Action::Log { level, message, code } => self.logs.push((level, message, code)),
+                Action::Log { level, message, code } => self.logs.push((level, message, code.map(|c| c.as_str()))),
                 Action::LoadStored => self.loads += 1,
                 // As a shell does: the entry's text, nothing for a token it cannot hold.
                 Action::Persist(entry) => {
