@@ -98,7 +98,7 @@ export function TokenManagerProvider({ options, manager, userKey = null, autoSta
   }
   const latest = useRef(options);
   latest.current = options;
-  const owned = useRef(null); // { store, userKey, disposeTimer }
+  const owned = useRef(null); // { store, userKey, disposeTimer, started }
   const [ownedStore, setOwnedStore] = useState(null);
   const external = useMemo(() => (manager ? createStore(manager) : null), [manager]);
   const start = autoStart ?? !manager;
@@ -110,14 +110,19 @@ export function TokenManagerProvider({ options, manager, userKey = null, autoSta
     }
     let entry = owned.current;
     if (entry && entry.userKey === userKey && entry.disposeTimer !== null) {
-      // StrictMode's remount (or a quick remount): keep the live manager.
+      // StrictMode's remount (or a quick remount, or `autoStart` changing): keep the live manager.
       clearTimeout(entry.disposeTimer);
       entry.disposeTimer = null;
     } else {
       if (entry) disposeEntry(entry);
       const store = createStore(new TokenManager(liveOptions(latest.current, latest, userKey)));
-      entry = owned.current = { store, userKey, disposeTimer: null };
-      if (start) store.manager.start().catch((e) => store.fail(e));
+      entry = owned.current = { store, userKey, disposeTimer: null, started: false };
+    }
+    // Started once, when `autoStart` is (or becomes) true.
+    if (start && !entry.started) {
+      entry.started = true;
+      const { store } = entry;
+      store.manager.start().catch((e) => store.fail(e));
     }
     setOwnedStore(entry.store);
     const current = entry;

@@ -128,9 +128,15 @@ test('endpoint.headers as [name, value] pairs or a Headers instance reach the re
 
 test('the default logger (console) prints a warning without a code as prefix and message only, never a literal "undefined"', async (t) => {
   const lines = [];
-  t.mock.method(console, 'warn', (...args) => lines.push(args));
-  // 'local' storage warns at construction; the warning has no error code.
-  const m = new TokenManager({ fetchToken, storage: 'local', crossTab: false });
+  const warn = console.warn;
+  console.warn = (...args) => lines.push(args);
+  let m;
+  try {
+    // 'local' storage warns at construction; the warning has no error code.
+    m = new TokenManager({ fetchToken, storage: 'local', crossTab: false });
+  } finally {
+    console.warn = warn;
+  }
   t.after(() => m.dispose());
   assert.ok(lines.length >= 1, 'a warning was printed');
   for (const args of lines) {

@@ -47,7 +47,7 @@ function Status() {
   );
 }
 
-function App({ userKey, ttl, storage }) {
+function App({ userKey, ttl, storage, autoStart }) {
   const [n, setN] = useState(0);
   const [hidden, setHidden] = useState(false);
   window.t.rerender = () => setN((n) => n + 1);
@@ -62,7 +62,7 @@ function App({ userKey, ttl, storage }) {
     ...(storage ? { storage } : {}),
   };
   return (
-    <TokenManagerProvider options={options} userKey={userKey}>
+    <TokenManagerProvider options={options} userKey={userKey} autoStart={autoStart}>
       {hidden ? null : <Status />}
     </TokenManagerProvider>
   );
@@ -70,9 +70,9 @@ function App({ userKey, ttl, storage }) {
 
 let root = null;
 window.t = {
-  mount(userKey = 'alice', ttl = 60, storage) {
+  mount(userKey = 'alice', ttl = 60, storage, autoStart) {
     root ??= createRoot(document.getElementById('root'));
-    root.render(<StrictMode><App userKey={userKey} ttl={ttl} storage={storage} /></StrictMode>);
+    root.render(<StrictMode><App userKey={userKey} ttl={ttl} storage={storage} autoStart={autoStart} /></StrictMode>);
   },
   unmount() { root.unmount(); root = null; },
   managerStates: () => [...log.managers].map((m) => m.state),
@@ -160,6 +160,21 @@ test('StrictMode double mount: one manager, one token request, one login', async
   assert.equal(await page.evaluate(() => window.log.disposed), 0, 'managers disposed while mounted');
   assert.equal(await text(page, 'state'), 'ready');
   assert.equal(await text(page, 'expires'), 'expires set');
+  assert.deepEqual(errors, []);
+});
+
+test('autoStart false holds the manager idle; switching it to true on the mounted provider starts that same manager once', async (t) => {
+  const { page, errors } = await openPage(t);
+  await page.evaluate(() => window.t.mount('alice', 60, undefined, false));
+  await sleep(300);
+  assert.equal(await text(page, 'state'), 'idle');
+  assert.equal(api.requests.length, 0, 'no token request while autoStart is false');
+  await page.evaluate(() => window.t.mount('alice', 60, undefined, true));
+  await page.waitForFunction(() => document.querySelector('#token')?.textContent === 'token held');
+  await sleep(300);
+  assert.equal(api.requests.length, 1, 'token requests');
+  assert.equal(await page.evaluate(() => window.log.managers.size), 1, 'the same manager');
+  assert.equal(await page.evaluate(() => window.log.disposed), 0, 'nothing disposed');
   assert.deepEqual(errors, []);
 });
 
