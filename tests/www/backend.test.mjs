@@ -4,6 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TokenManager } from 'chat-token-manager';
 import { startDemo, client } from './helpers/demo.mjs';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 let demo;
 /** Every client made in this file, so the key scan sees every response. */
@@ -312,4 +317,33 @@ test('emulator control API: another origin or a non-JSON POST gets 403; an absur
   assert.match((await huge.json()).error.message, /count/);
   const own = await post('advance', JSON.stringify({ ms: 0 }), { 'Content-Type': 'application/json', Origin: demo.origin });
   assert.equal(own.status, 200);
+});
+
+test('the session cookie is Secure on https and behind a TLS-terminating proxy (X-Forwarded-Proto: https), not on plain http', async () => {
+  const signIn = (headers) => fetch(`${demo.origin}/api/session`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ userId: 'alice' }),
+  });
+  assert.doesNotMatch((await signIn({})).headers.get('set-cookie'), /;\s*Secure/i);
+  assert.match((await signIn({ 'X-Forwarded-Proto': 'https' })).headers.get('set-cookie'), /;\s*Secure/i);
+});
+
+test('a page path with a malformed percent-escape gets 400, not a server error', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ctm-dist-'));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><title>page</title>');
+  const withPage = await startDemo({ distDir: dir });
+  try {
+    assert.equal((await fetch(`${withPage.origin}/assets/%E0%A4%A.js`)).status, 400);
+    assert.equal((await fetch(`${withPage.origin}/some/route`)).status, 200, 'the page for an app route');
+  } finally {
+    await withPage.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a token rate limit below 1 is refused at start-up with a message naming it (TOKEN_RATE_LIMIT=0), never Retry-After: NaN', async () => {
+  await assert.rejects(startDemo({ distDir: null, tokenRateLimit: { limit: 0, windowMs: 60_000 } }), /tokenRateLimit/);
+  const main = fileURLToPath(new URL('../../www/server/main.mjs', import.meta.url));
+  const r = spawnSync(process.execPath, [main], { env: { ...process.env, PORT: '0', TOKEN_RATE_LIMIT: '0' }, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /TOKEN_RATE_LIMIT: expected a number of at least 1/);
 });

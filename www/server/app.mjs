@@ -77,6 +77,7 @@ export function createApp(o) {
   const fetchImpl = o.fetch ?? fetch;
   const log = o.log ?? (() => {});
   const rate = o.tokenRateLimit ?? { limit: 30, windowMs: 60_000 };
+  if (!(rate.limit >= 1 && rate.windowMs > 0)) throw new TypeError('tokenRateLimit: expected { limit ≥ 1, windowMs > 0 }');
   const retry = { ...o.retry, log };
   const realTtlS = o.realTokenTtlS ?? 24 * 3600;
   /** id → { id, name, avatar? } — the app's own user table (in memory for the demo). */
@@ -140,7 +141,9 @@ export function createApp(o) {
   const startSession = (c, uid) => {
     const sid = randomBytes(24).toString('base64url');
     sessions.set(sid, uid);
-    setCookie(c, SESSION_COOKIE, sid, { httpOnly: true, sameSite: 'Lax', path: '/', secure: new URL(c.req.url).protocol === 'https:' });
+    // Secure on https, also behind a TLS-terminating proxy that says so (X-Forwarded-Proto).
+    const https = new URL(c.req.url).protocol === 'https:' || (c.req.header('X-Forwarded-Proto') ?? '').split(',')[0].trim() === 'https';
+    setCookie(c, SESSION_COOKIE, sid, { httpOnly: true, sameSite: 'Lax', path: '/', secure: https });
   };
   const endSession = (c) => {
     const sid = getCookie(c, SESSION_COOKIE);
@@ -271,7 +274,12 @@ export function createApp(o) {
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.wasm': 'application/wasm', '.ico': 'image/x-icon', '.map': 'application/json' };
 
 async function serveDist(c, dir) {
-  const rel = decodeURIComponent(new URL(c.req.url).pathname);
+  let rel;
+  try {
+    rel = decodeURIComponent(new URL(c.req.url).pathname);
+  } catch {
+    return c.text('Bad request: malformed percent-encoding in the path', 400);
+  }
   let file = normalize(join(dir, rel));
   if (!file.startsWith(normalize(dir + sep)) && file !== normalize(dir)) return c.text('Not found', 404);
   let s = await stat(file).catch(() => null);

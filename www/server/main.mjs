@@ -2,16 +2,16 @@
 // Env: PORT (default 5173; 0 = any free port), HOST (default 127.0.0.1),
 // COMETCHAT_APP_ID + COMETCHAT_REGION + COMETCHAT_REST_API_KEY (all three → real CometChat,
 // otherwise the embedded emulator), EMULATOR_TOKEN_TTL_MS (default 120000),
-// TOKEN_RATE_LIMIT (token requests per user per minute, default 30),
+// TOKEN_RATE_LIMIT (token requests per user per minute, at least 1, default 30),
 // DEMO_EXTRA_ORIGINS (comma-separated origins CORS also allows, e.g. a Vite dev server).
 import { startServer } from './server.mjs';
 
 const env = process.env;
 const real = env.COMETCHAT_APP_ID && env.COMETCHAT_REGION && env.COMETCHAT_REST_API_KEY;
-const num = (name, dflt) => {
+const num = (name, dflt, min = 0) => {
   if (env[name] === undefined || env[name] === '') return dflt;
   const n = Number(env[name]);
-  if (!Number.isFinite(n) || n < 0) { console.error(`${name}: expected a non-negative number`); process.exit(2); }
+  if (!Number.isFinite(n) || n < min) { console.error(`${name}: expected a number of at least ${min}`); process.exit(2); }
   return n;
 };
 
@@ -20,7 +20,7 @@ const server = await startServer({
   host: env.HOST || '127.0.0.1',
   cometchat: real ? { appId: env.COMETCHAT_APP_ID, region: env.COMETCHAT_REGION, apiKey: env.COMETCHAT_REST_API_KEY } : undefined,
   emulator: { tokenTtlMs: num('EMULATOR_TOKEN_TTL_MS', 120_000) },
-  tokenRateLimit: { limit: num('TOKEN_RATE_LIMIT', 30), windowMs: 60_000 },
+  tokenRateLimit: { limit: num('TOKEN_RATE_LIMIT', 30, 1), windowMs: 60_000 },
   extraOrigins: (env.DEMO_EXTRA_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   log: (msg, fields) => console.warn(msg, fields ?? ''),
 });
