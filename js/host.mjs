@@ -552,7 +552,8 @@ export function createHost(load) {
     },
 
     _clear() {
-      clearTimeout(this._t);
+      // Only a timer it holds: Hermes' own clearTimeout throws on anything but a number.
+      if (this._t != null) clearTimeout(this._t);
       this._t = null;
     },
 

@@ -57,7 +57,10 @@ var __hermesTest = (function (global) {
   global.setTimeout = function (fn, ms) {
     return addTimer(fn, ms, Array.prototype.slice.call(arguments, 2), false);
   };
+  // As strict as Hermes' own timers ("Argument to clearTimeout must be a number"): the host
+  // must only clear a timer it holds.
   global.clearTimeout = function (id) {
+    if (typeof id !== 'number') throw new TypeError('Argument to clearTimeout must be a number');
     removeTimer(id);
   };
   global.setInterval = function (fn, ms) {
