@@ -467,8 +467,8 @@ export function createHost(load) {
     // Managers share tokens across tabs only with the same storageKey and endpoint.
     this._scope = 'chat-token-manager:' + o._storageKey + '|' + (o._endpoint ? o._endpoint.url : '');
     this._bus = o._crossTab ? openBus(this._scope) : null;
-    // Web Locks, used only with a bus.
-    const locks = get(get(G, 'navigator'), 'locks');
+    // Web Locks, used (and looked up) only with a bus.
+    const locks = this._bus && get(get(G, 'navigator'), 'locks');
     this._locks = this._bus && isFunction(get(locks, 'request')) ? locks : null;
     for (const w of o._warnings) this._log(2, w);
     if (o._appState) {
