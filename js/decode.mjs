@@ -1,7 +1,8 @@
 // The formats the host decodes with the platform's own parsers (JSON.parse, Number, Date.UTC)
 // before the core sees a response: numeric strings, a JWT's `exp`, HTTP-dates and Retry-After.
 // Each accepts exactly what the core's Rust decoder of the same name accepts
-// (crates/core/src/parse.rs; tests/js/decode.test.mjs checks the cases the core's tests use).
+// (crates/core/src/parse.rs; tests/decode/decode.test.mjs compares them on the core's test cases
+// and on seeded inputs).
 // The decisions (which field wins, ranges, clock skew, clamping) stay in the core.
 
 const WS = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';

@@ -156,11 +156,16 @@ fn entry(e: &stored::Stored) {
     os(e.ws_token.as_deref());
 }
 
+/// The field slots the host set (see [`ctm_field`]), leaving them all missing for the next use.
+fn take_fields() -> [Value; FIELDS] {
+    core::mem::replace(global!(FIELD_VALUES), [const { Value::Missing }; FIELDS])
+}
+
 /// An entry the host read (persisted or from another tab): the token, refresh token and
 /// WebSocket token in field slots 0, 8 and 10 (see [`ctm_field`]; reset here), the times as
 /// arguments. `None` unless the token is non-empty and `expires` is after `issued`.
 fn take_entry(issued: f64, expires: f64) -> Option<stored::Stored> {
-    let mut f = core::mem::replace(global!(FIELD_VALUES), [const { Value::Missing }; FIELDS]);
+    let mut f = take_fields();
     let mut text = |i: usize| match core::mem::replace(&mut f[i], Value::Missing) {
         Value::Str(t) if !t.is_empty() => Some(t),
         _ => None,
@@ -380,7 +385,7 @@ pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
 #[cfg_attr(target_arch = "wasm32", export_name = "k")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_ok(h: i32, now: f64, op: f64, object: i32, date: f64) {
-    let fields = core::mem::replace(global!(FIELD_VALUES), [const { Value::Missing }; FIELDS]);
+    let fields = take_fields();
     with!(h, (), |m| m.handle_fetch_response_dated(time(now), OpId(op as u64), &Prepared(&fields, object != 0), opt_time(date)))
 }
 
