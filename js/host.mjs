@@ -10,12 +10,15 @@
 // h hello, P peer_newer, M fetch_timeout.
 //
 // Portability: no class syntax, no private fields, no top-level await; every platform API
-// (document, navigator.locks, BroadcastChannel, localStorage, TextEncoder, AbortController…)
-// is feature-detected. Properties starting with `_` are internal (renamed by the minifier).
+// (document, navigator.locks, BroadcastChannel, localStorage, AbortController…) is
+// feature-detected. Properties starting with `_` are internal (renamed by the minifier).
+//
+// No token text enters the wasm: each manager keeps the token texts it read (`_tt`, handle →
+// text, interned: one handle per distinct text) and hands the core their handles (see src/lib.rs).
+// The only texts out of the wasm are static ASCII (log lines, the parts of error messages).
 
 import { decimal, httpDate, jwtExp, retryAfter, trim } from './decode.mjs';
 import { formatEntry, parseEntry } from './entry.mjs';
-import { decodeUtf8, encodeUtf8 } from './utf8.mjs';
 
 const CODES = 'invalid_options network timeout http rate_limited unauthorized invalid_response login_failed discarded disposed failed logged_out'.split(' ');
 const MESSAGES = [
@@ -133,26 +136,6 @@ function listen(target, event, f) {
   }
   return () => safe(target, 'removeEventListener', event, f);
 }
-
-// ----- UTF-8 (TextEncoder/TextDecoder where they exist; Hermes has neither) -------------------
-
-const TE = typeof TextEncoder === 'function' ? new TextEncoder() : null;
-const TD = typeof TextDecoder === 'function' ? new TextDecoder() : null;
-/** Whether the engine has both TextEncoder and TextDecoder (else ./utf8.mjs is needed). */
-export const textCodecs = !!(TE && TD);
-// The hand-written codecs of ./utf8.mjs serve engines without TextEncoder/TextDecoder. Every
-// build bundles them, except the browser entry (pkg/index.mjs, built with
-// `--define:CTM_UTF8_LAZY=true`): that one loads pkg/utf8.mjs with the wasm, only where the
-// engine lacks either (see useUtf8 and js/index.mjs).
-let utf8 = typeof CTM_UTF8_LAZY === 'undefined' ? { encodeUtf8, decodeUtf8 } : null;
-
-/** Installs the fallback codecs (the `./utf8.mjs` module namespace). */
-export function useUtf8(m) {
-  utf8 = m;
-}
-
-const encode = (s) => (TE ? TE.encode(s) : utf8.encodeUtf8(s));
-const decode = (b) => (TD ? TD.decode(b) : utf8.decodeUtf8(b));
 
 // ----- options ----------------------------------------------------------------------------------
 
@@ -406,44 +389,36 @@ export function createHost(load) {
     bi = 0;
   }
   const N = () => nums[ni++];
+  /** A static ASCII text (a log line, an error's parts), or undefined. */
   function S() {
     const len = N();
     // From the read position to the new one (arguments are evaluated left to right).
-    return len < 0 ? undefined : decode(bytes.subarray(bi, (bi += len)));
+    return len < 0 ? undefined : String.fromCharCode.apply(null, bytes.subarray(bi, (bi += len)));
   }
-  function readInfo() {
+  /** The text of the next handle in `texts` (a manager's `_tt`): '' for 0, undefined for none. */
+  function T(texts) {
+    const h = N();
+    return h ? texts.get(h) : h < 0 ? undefined : '';
+  }
+  function readInfo(texts) {
     // Read in stream order; `token` comes first among the keys but after the numbers.
     const info = { token: '', expiresAt: N(), refreshAt: N(), issuedAt: N(), reason: REASONS[N()], source: SOURCES[N()] };
-    info.token = S();
-    const refreshToken = S();
-    const wsToken = S();
+    info.token = T(texts);
+    const refreshToken = T(texts);
+    const wsToken = T(texts);
     if (refreshToken !== undefined) info.refreshToken = refreshToken;
     if (wsToken !== undefined) info.wsToken = wsToken;
     return info;
   }
   /** An entry written out by the core: `[text or undefined, issuedAt, expiresAt]`. */
-  function readEntry() {
+  function readEntry(texts) {
     const issued = N();
     const expires = N();
-    return [formatEntry(issued, expires, S(), S(), S()), issued, expires];
-  }
-  /** Hands an entry's fields to the core (field slots 0, 8, 10; see take_entry in src/lib.rs). */
-  function putEntry(e) {
-    X.f(0, 2, 0, put(e[2]));
-    X.f(8, 2, 0, put(e[3]));
-    X.f(10, 2, 0, put(e[4]));
+    return [formatEntry(issued, expires, T(texts), T(texts), T(texts)), issued, expires];
   }
   function readError() {
     // code, status, retryAfterMs, retryable, then the message's parts: in stream order.
     return tokenError(N(), N(), N(), N() === 1, S(), S());
-  }
-  /** Writes `s` (UTF-8) into the core's input buffer; returns its length. */
-  function put(s) {
-    const b = encode(s);
-    // ctm_in (`i`) may grow the memory (detaching the old buffer): read `buffer` after it.
-    const p = X.i(b.length);
-    new Uint8Array(X.memory.buffer, p, b.length).set(b);
-    return b.length;
   }
 
   /**
@@ -458,12 +433,13 @@ export function createHost(load) {
     // _crossTab, _warnings, _appState and _cfg.
     // Then: _h (the core's machine handle, -1 until the wasm has loaded), _lg (the storage
     // read generation), _ls (event listeners), _w (callers waiting, by id), _f (fetches in
-    // flight: their AbortControllers, by op), _hooks (removers of platform listeners).
+    // flight: their AbortControllers, by op), _hooks (removers of platform listeners), _tt
+    // (token texts by handle) and _tn (the last handle given).
     // Unset until they are first needed: _dead (disposed), _bg (in the background), _t and
     // _ta (the timer and its deadline), _tok and _p (the current token, and a promise of it
     // for getToken's hot path), _until (until when _p is handed out as is), _pres (releases
     // the presence lock).
-    const o = Object.assign(this, readOptions(options), { _h: -1, _lg: 0, _ls: [], _w: new Map(), _f: new Map(), _hooks: [] });
+    const o = Object.assign(this, readOptions(options), { _h: -1, _lg: 0, _ls: [], _w: new Map(), _f: new Map(), _hooks: [], _tt: new Map(), _tn: 0 });
     // Managers share tokens across tabs only with the same storageKey and endpoint.
     this._scope = 'chat-token-manager:' + o._storageKey + '|' + (o._endpoint ? o._endpoint.url : '');
     this._bus = o._crossTab ? openBus(this._scope) : null;
@@ -520,16 +496,29 @@ export function createHost(load) {
       return Math.floor(Math.min(t, MAX_TIME));
     },
 
-    /** Calls the core at the current time: `X[name](handle, now, a, b, c)`. */
-    _x(name, a, b, c) {
-      return X[name](this._h, this._now(), a, b, c);
+    /** Calls the core at the current time: `X[name](handle, now, ...args)`. */
+    _x(name, ...args) {
+      return X[name](this._h, this._now(), ...args);
     },
 
     /** Feeds one input to the core at the current time, then drives; returns the core's answer. */
-    _in(name, a, b, c) {
-      const r = this._x(name, a, b, c);
+    _in(...args) {
+      const r = this._x(...args);
       this._drive();
       return r;
+    },
+
+    /** The handle of the token text `s` (the same for the same text; 0 for ''). */
+    _id(s) {
+      if (s === '') return 0;
+      for (const [h, t] of this._tt) if (t === s) return h;
+      this._tt.set(++this._tn, s);
+      return this._tn;
+    },
+
+    /** Hands an entry (`parseEntry`'s) to the core: `X[name](handle, now, ...args, times, tokens)`. */
+    _entry(name, e, ...args) {
+      return this._in(name, ...args, e[0], e[1], this._id(e[2]), this._id(e[3]), this._id(e[4]));
     },
 
     /** Carries out the core's actions, then re-arms the one timer. */
@@ -549,6 +538,12 @@ export function createHost(load) {
         }, Math.min(Math.max(deadline - this._now(), 0), WATCHDOG_MS));
       }
       this._until = X.U(h);
+      // Forgets the token texts the core no longer holds (it holds at most six).
+      if (this._tt.size > 9) {
+        X.H(h);
+        out();
+        for (const t of this._tt.keys()) if (!nums.includes(t)) this._tt.delete(t);
+      }
     },
 
     _clear() {
@@ -573,19 +568,19 @@ export function createHost(load) {
           return;
         }
         case 3:
-          return this._login(N(), readInfo());
+          return this._login(N(), readInfo(this._tt));
         case 4:
           return this._appLogout();
         case 5:
           return this._load();
         case 6: {
-          const text = readEntry()[0];
+          const text = readEntry(this._tt)[0];
           return text && this._write('setItem', text);
         }
         case 7:
           return this._write('removeItem');
         case 8: {
-          const [entry, issued, expires] = readEntry();
+          const [entry, issued, expires] = readEntry(this._tt);
           if (this._bus && entry) {
             this._marker(issued + ':' + expires);
             this._bus._post({ type: 'token', entry });
@@ -596,7 +591,7 @@ export function createHost(load) {
           const ids = [];
           for (let i = N(); i > 0; i--) ids.push(N());
           const ok = N() === 1;
-          const value = ok ? readInfo() : readError();
+          const value = ok ? readInfo(this._tt) : readError();
           for (const id of ids) {
             const settle = this._w.get(id);
             this._w.delete(id);
@@ -605,7 +600,7 @@ export function createHost(load) {
           return;
         }
         case 10: {
-          const info = readInfo();
+          const info = readInfo(this._tt);
           this._tok = info.token;
           this._p = Promise.resolve(info.token);
           return this._emit(0, info, this._onTokenRefresh);
@@ -654,7 +649,7 @@ export function createHost(load) {
     _answer(r, want) {
       let p;
       if (r === -1) {
-        p = Promise.resolve(want && X.c(this._h) ? (out(), readInfo()) : this._tok);
+        p = Promise.resolve(want && X.c(this._h) ? (out(), readInfo(this._tt)) : this._tok);
       } else if (r === -2) {
         out();
         p = Promise.reject(readError());
@@ -690,7 +685,7 @@ export function createHost(load) {
     /** The chat service rejected a token; with that token as `staleToken`, a rotated one costs no request. */
     handleUnauthorized(staleToken) {
       return this._ready(() => {
-        return this._answer(this._x('u', isString(staleToken) ? put(staleToken) : -1), 1);
+        return this._answer(this._x('u', isString(staleToken) ? this._id(staleToken) : -1), 1);
       });
     },
 
@@ -826,13 +821,11 @@ export function createHost(load) {
       if (this._dead) return;
       if (m.type === 'token') {
         const e = parseEntry(m.entry);
-        if (!e) return;
-        putEntry(e);
-        this._in('T', e[0], e[1]);
+        if (e) this._entry('T', e);
       } else if (m.type === 'hello') {
         if (this._x('h')) {
           out();
-          const entry = readEntry()[0];
+          const entry = readEntry(this._tt)[0];
           if (entry) this._bus._post({ type: 'token', entry });
         }
       } else {
@@ -932,7 +925,7 @@ export function createHost(load) {
       try {
         const f = this._fetchToken;
         if (f) {
-          const previous = X.c(this._h) ? (out(), readInfo()) : null;
+          const previous = X.c(this._h) ? (out(), readInfo(this._tt)) : null;
           v = await f({ reason, attempt, signal, previous });
         } else {
           const e = this._endpoint;
@@ -984,14 +977,14 @@ export function createHost(load) {
           for (const key of path.split('.')) x = isObject(x) ? get(x, key) : undefined;
           if (x === undefined) return;
           if (i < 4 && token === undefined && x !== null) token = x;
-          if (x === null) X.f(i, 1, 0, -1);
-          else if (isString(x) && i > 3 && i < 8) X.f(i, 3, decimal(x), -1);
-          else if (isString(x)) X.f(i, 2, 0, put(i < 4 && trim(x) === '' ? '' : x));
-          else if (isNumber(x)) X.f(i, 3, x, -1);
-          else X.f(i, 4, 0, -1);
+          if (x === null) X.f(i, 1);
+          else if (isString(x) && i > 3 && i < 8) X.f(i, 3, decimal(x));
+          else if (isString(x)) X.f(i, 2, this._id(i < 4 && trim(x) === '' ? '' : x));
+          else if (isNumber(x)) X.f(i, 3, x);
+          else X.f(i, 4);
         });
         const exp = isString(token) ? jwtExp(token) : undefined;
-        if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp, -1);
+        if (exp !== undefined) X.f(12, exp === null ? 4 : 3, exp);
       }
       this._in('k', op, object ? 1 : 0, date);
     },
@@ -1064,8 +1057,7 @@ export function createHost(load) {
         }
         if (id !== this._lg || this._dead) return;
         const e = entry && parseEntry(entry);
-        if (e) putEntry(e);
-        this._in('S', entry === undefined ? -1 : e ? 1 : 0, e ? e[0] : 0, e ? e[1] : 0);
+        this._entry('S', e || [0, 0, '', '', ''], entry === undefined ? -1 : e ? 1 : 0);
       })();
     },
   });

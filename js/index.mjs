@@ -3,7 +3,7 @@
 // call and no top-level await; calls made before the module is ready wait for it.
 // `init(input?)` preloads it, or takes the wasm as a URL, a Response (or a promise of one),
 // bytes or a WebAssembly.Module.
-import { createHost, textCodecs, tokenError, useUtf8 } from './host.mjs';
+import { createHost, tokenError } from './host.mjs';
 
 async function load(input) {
   if (input === undefined) input = new URL('./chat_token_manager.wasm', import.meta.url);
@@ -22,9 +22,6 @@ async function load(input) {
       if (!input.ok) throw new Error('HTTP ' + input.status);
       input = await input.arrayBuffer();
     }
-    // This entry bundles no UTF-8 codecs (every engine that parses it has TextEncoder and
-    // TextDecoder); one that lacks either (e.g. Jest's jsdom environment) loads them here.
-    if (!textCodecs) useUtf8(await import('./utf8.mjs'));
     const module = input instanceof WebAssembly.Module ? input : await WebAssembly.compile(input);
     return (await WebAssembly.instantiate(module, {})).exports;
   } catch (e) {

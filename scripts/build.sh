@@ -10,8 +10,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="$PWD/node_modules/.bin"
 cargo build --quiet --release --target wasm32-unknown-unknown -p chat-token-manager
 mkdir -p pkg
-# Stale outputs of the old wasm-bindgen build.
-rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manager_bg.wasm pkg/chat_token_manager_bg.wasm.d.ts pkg/.gitignore
+# Stale outputs of the old wasm-bindgen build, and of the UTF-8 fallback codecs (gone: no text
+# is encoded for the wasm).
+rm -f pkg/utf8.mjs pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manager_bg.wasm pkg/chat_token_manager_bg.wasm.d.ts pkg/.gitignore
 # MVP plus the post-MVP features rustc emits by default that wasm2js can lower; no reference
 # types and no multi-value in the output (the interface is i32/f64 only).
 # --low-memory-unused: rust-lld puts the 1 MiB stack first (growing down to 0) and the data
@@ -31,23 +32,13 @@ rm -f pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manag
 # saved). Nothing else reads them: the core formats no numbers (stored::decimal is hand-written).
 node scripts/strip-panic-data.mjs
 ESBUILD=(--define:CTM_ABORT_CONTROLLER=true --bundle --minify --mangle-props=^_ --target=es2020 --legal-comments=none --log-level=warning)
-# The browser entry leaves the UTF-8 fallback codecs out (CTM_UTF8_LAZY, see js/host.mjs): it
-# imports pkg/utf8.mjs only in an engine without TextEncoder/TextDecoder.
-"$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* \
-  --define:CTM_UTF8_LAZY=true --external:./utf8.mjs --outfile=pkg/index.mjs
-"$BIN/esbuild" js/utf8.mjs --minify --target=es2020 --legal-comments=none --log-level=warning --format=esm --outfile=pkg/utf8.mjs
-# esbuild drops comments: put back the ones that keep bundlers away from the Node-only fallback;
-# drop the bare static import of ./utf8.mjs (see below).
+"$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* --outfile=pkg/index.mjs
+# esbuild drops comments: put back the ones that keep bundlers away from the Node-only fallback.
 node -e '
   const fs = require("fs"); const f = "pkg/index.mjs"; const s = fs.readFileSync(f, "utf8");
   const t = s.replace(/import\("node:fs\/promises"\)/, "import(/* webpackIgnore: true */ /* @vite-ignore */ \"node:fs/promises\")");
   if (t === s) { console.error("build: the node:fs/promises import was not found in pkg/index.mjs"); process.exit(1); }
-  // The host'"'"'s static import of ./utf8.mjs is external here and only its dynamic import (in an
-  // engine without TextEncoder/TextDecoder) may load it: esbuild keeps the static one as a bare
-  // side-effect import, which would fetch utf8.mjs on every page.
-  const u = t.replace(/import"\.\/utf8\.mjs";/, "");
-  if (u === t || !u.includes("import(\"./utf8.mjs\")")) { console.error("build: expected one static and one dynamic ./utf8.mjs import in pkg/index.mjs"); process.exit(1); }
-  fs.writeFileSync(f, u);'
+  fs.writeFileSync(f, t);'
 "$BIN/esbuild" js/node.mjs "${ESBUILD[@]}" --format=cjs --platform=node --outfile=pkg/index.cjs
 # A second pass by terser over esbuild's output: its compressor (3 passes) and its mangler
 # (names by frequency) take another ~0.3 KB gzip off each entry. esbuild keeps doing what

@@ -8,11 +8,14 @@
 //! under any `WebAssembly` and translates with Binaryen's `wasm2js` for Hermes.
 //!
 //! # Protocol
-//! - Strings into the module: the host asks [`ctm_in`] for a buffer of `len` bytes, writes
-//!   UTF-8 there, then passes `len` to the call (`-1` means "none").
+//! - Tokens are handles: no token text enters the module. The host keeps each token,
+//!   refresh token and WebSocket token it reads, interned (one handle per distinct text, so
+//!   handles compare as the texts do), and passes its [`Handle`]; 0 is the empty string (or
+//!   a blank token). [`ctm_held`] says which handles the machine still holds.
 //! - Results out: a call that has something to say writes it to an out-stream of numbers
-//!   (`f64`) and bytes, whose pointers and lengths [`ctm_out`] returns. A string in that
-//!   stream is its byte length (a number, `-1` for none) followed by its bytes.
+//!   (`f64`) and bytes, whose pointers and lengths [`ctm_out`] returns. A text in that
+//!   stream (a log line, the parts of an error message: static ASCII) is its byte length (a
+//!   number, `-1` for none) followed by its bytes; a token is its handle (`-1` for none).
 //! - Times are epoch milliseconds as `f64`; ids (ops, waiters) are `f64` integers.
 //! - Machines are addressed by a handle (`i32`) from [`ctm_new`].
 //! - Export names: in the wasm module each `ctm_*` function is exported under a one-letter
@@ -38,19 +41,44 @@ mod alloc_free_list;
 
 use alloc::vec::Vec;
 use chat_token_core::{
-    parse::{utf8, Fields, Value, MAX_TIME_MS},
-    schedule, stored, Action, Config, LogCode, ErrorKind, Event, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, TokenError,
-    TokenInfo,
+    parse::{Fields, Value, MAX_TIME_MS},
+    schedule, stored, Action, Config, ErrorKind, Event, LogCode, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, Token,
+    TokenError, TokenInfo,
 };
+
+/// A token as the module holds it: the host's handle to the text (0: the empty string, or a
+/// blank token; see the protocol above).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Handle(u32);
+
+impl Token for Handle {
+    fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+    fn is_blank(&self) -> bool {
+        self.0 == 0
+    }
+    // The host sends numeric strings as numbers and a JWT's `exp` in its own slot (see
+    // `Prepared`): nothing is decoded here.
+    fn number(&self) -> Option<f64> {
+        None
+    }
+    fn jwt_exp(&self) -> Result<Option<f64>, TokenError> {
+        Ok(None)
+    }
+}
+
+fn handle(v: f64) -> Option<Handle> {
+    (v >= 0.0).then_some(Handle(v as u32))
+}
 
 // The module's state (wasm is single-threaded; nothing here is reentrant: the module never
 // calls out). One `static` per part, so that a borrow of one (a machine, the input) never
 // overlaps a borrow of another (the out-stream) while an export runs.
-static mut MACHINES: Vec<Option<Machine>> = Vec::new();
-static mut INPUT: Vec<u8> = Vec::new();
+static mut MACHINES: Vec<Option<Machine<Handle>>> = Vec::new();
 static mut OUT: Out = Out { nums: Vec::new(), bytes: Vec::new(), header: [0; 4] };
 /// The token response's fields, set one by one by the host before [`ctm_fetch_ok`].
-static mut FIELD_VALUES: [Value; FIELDS] = [const { Value::Missing }; FIELDS];
+static mut FIELD_VALUES: [Value<Handle>; FIELDS] = [const { Value::Missing }; FIELDS];
 
 struct Out {
     nums: Vec<f64>,
@@ -77,28 +105,23 @@ const FIELDS: usize = JWT_EXP + 1;
 /// payload, `Number` for numeric strings). The host:
 /// - sends numeric fields (`expiresIn`, `expiresAt`) as numbers, `NaN` for a string that is
 ///   not a decimal number ([`parse_number`](chat_token_core::parse::parse_number)'s grammar);
-/// - sends a token field that is empty or whitespace only (Unicode `White_Space`) as `""`;
+/// - sends strings as [`Handle`]s, a token field that is empty or whitespace only (Unicode
+///   `White_Space`) as handle 0 (`""`);
 /// - sets the [`JWT_EXP`] slot: missing (not a JWT, no `exp`), a number, or other (not a number).
-struct Prepared<'a>(&'a [Value], bool);
+struct Prepared<'a>(&'a [Value<Handle>], bool);
 
-impl Fields for Prepared<'_> {
+impl Fields<Handle> for Prepared<'_> {
     fn is_object(&self) -> bool {
         self.1
     }
-    fn get(&self, _: &[&str]) -> Value {
+    fn get(&self, _: &[&str]) -> Value<Handle> {
         // Unused: the core reads a response through `field`.
         Value::Missing
     }
-    fn field(&self, i: usize) -> Value {
+    fn field(&self, i: usize) -> Value<Handle> {
         self.0.get(i).cloned().unwrap_or(Value::Missing)
     }
-    fn number(&self, _: &str) -> Option<f64> {
-        None
-    }
-    fn blank(&self, token: &str) -> bool {
-        token.is_empty()
-    }
-    fn jwt_exp(&self, _: &str) -> Result<Option<f64>, TokenError> {
+    fn jwt_exp(&self, _: &Handle) -> Result<Option<f64>, TokenError> {
         match self.0[JWT_EXP] {
             Value::Missing => Ok(None),
             Value::Num(n) if n.is_finite() => Ok(Some(n)),
@@ -135,44 +158,38 @@ fn os(text: Option<&str>) {
     }
 }
 
-fn info(i: &TokenInfo) {
+/// Handles: a token, then the refresh and WebSocket tokens (`-1` for none).
+fn tokens(token: Handle, refresh: Option<Handle>, ws: Option<Handle>) {
+    for t in [Some(token), refresh, ws] {
+        n(t.map_or(-1.0, |h| f64::from(h.0)));
+    }
+}
+
+fn info(i: &TokenInfo<Handle>) {
     n(i.expires_at as f64);
     n(i.refresh_at as f64);
     n(i.issued_at as f64);
     n(i.reason as u8 as f64);
     n(i.source as u8 as f64);
-    s(&i.token);
-    os(i.refresh_token.as_deref());
-    os(i.ws_token.as_deref());
+    tokens(i.token, i.refresh_token, i.ws_token);
 }
 
-/// An entry to persist or share: issuedAt, expiresAt, then the token, refresh token and
-/// WebSocket token (the host writes the text, as `stored::format` does).
-fn entry(e: &stored::Stored) {
+/// An entry to persist or share: issuedAt, expiresAt, then the handles of the token, refresh
+/// token and WebSocket token (the host writes the text, as `stored::format` does).
+fn entry(e: &stored::Stored<Handle>) {
     n(e.issued_at as f64);
     n(e.expires_at as f64);
-    s(&e.token);
-    os(e.refresh_token.as_deref());
-    os(e.ws_token.as_deref());
+    tokens(e.token, e.refresh_token, e.ws_token);
 }
 
-/// The field slots the host set (see [`ctm_field`]), leaving them all missing for the next use.
-fn take_fields() -> [Value; FIELDS] {
-    core::mem::replace(global!(FIELD_VALUES), [const { Value::Missing }; FIELDS])
-}
-
-/// An entry the host read (persisted or from another tab): the token, refresh token and
-/// WebSocket token in field slots 0, 8 and 10 (see [`ctm_field`]; reset here), the times as
-/// arguments. `None` unless the token is non-empty and `expires` is after `issued`.
-fn take_entry(issued: f64, expires: f64) -> Option<stored::Stored> {
-    let mut f = take_fields();
-    let mut text = |i: usize| match core::mem::replace(&mut f[i], Value::Missing) {
-        Value::Str(t) if !t.is_empty() => Some(t),
-        _ => None,
-    };
+/// An entry the host read (persisted or from another tab): its times and handles (`-1`: none;
+/// 0, the empty string, is none too). `None` unless there is a token and `expires` is after
+/// `issued`.
+fn read_entry(issued: f64, expires: f64, token: f64, refresh: f64, ws: f64) -> Option<stored::Stored<Handle>> {
+    let text = |v: f64| handle(v).filter(|h| h.0 != 0);
     let (issued_at, expires_at) = (time(issued), time(expires));
-    let token = text(0).filter(|_| expires_at > issued_at)?;
-    Some(stored::Stored { token, issued_at, expires_at, refresh_token: text(8), ws_token: text(10) })
+    let token = text(token).filter(|_| expires_at > issued_at)?;
+    Some(stored::Stored { token, issued_at, expires_at, refresh_token: text(refresh), ws_token: text(ws) })
 }
 
 /// Error codes by index, as the host's table (`js/host.mjs`) has them.
@@ -212,24 +229,6 @@ fn error(e: &TokenError) {
 
 // ----- plumbing ---------------------------------------------------------------------------
 
-/// A buffer of `len` bytes for the host to write a UTF-8 string into; returns its address.
-#[cfg_attr(target_arch = "wasm32", export_name = "i")]
-#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_in(len: i32) -> i32 {
-    let input = global!(INPUT);
-    input.clear();
-    input.resize(len.max(0) as usize, 0);
-    input.as_mut_ptr() as i32
-}
-
-fn input(len: i32) -> Option<&'static str> {
-    if len < 0 {
-        return None;
-    }
-    let bytes = global!(INPUT).get(..len as usize)?;
-    utf8(bytes)
-}
-
 /// The out-stream: the address of four `u32`s — numbers' address, numbers' count, bytes'
 /// address, bytes' length.
 #[cfg_attr(target_arch = "wasm32", export_name = "o")]
@@ -240,7 +239,7 @@ pub extern "C" fn ctm_out() -> i32 {
     out.header.as_ptr() as i32
 }
 
-fn machine(h: i32) -> Option<&'static mut Machine> {
+fn machine(h: i32) -> Option<&'static mut Machine<Handle>> {
     global!(MACHINES).get_mut(h as usize)?.as_mut()
 }
 
@@ -335,11 +334,11 @@ pub extern "C" fn ctm_refresh(h: i32, now: f64) -> f64 {
     with!(h, -3.0, |m| request(m.refresh(time(now))))
 }
 
-/// `handleUnauthorized(stale?)`, the stale token in the input buffer (`len` `-1`: none).
+/// `handleUnauthorized(stale?)`, the stale token's handle (`-1`: none).
 #[cfg_attr(target_arch = "wasm32", export_name = "u")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_unauthorized(h: i32, now: f64, len: i32) -> f64 {
-    with!(h, -3.0, |m| request(m.handle_unauthorized(time(now), input(len))))
+pub extern "C" fn ctm_unauthorized(h: i32, now: f64, stale: f64) -> f64 {
+    with!(h, -3.0, |m| request(m.handle_unauthorized_token(time(now), handle(stale).as_ref())))
 }
 
 /// `logout()`: 1 if a session ended, 0 if not, `-2` rejected (error written out).
@@ -363,14 +362,15 @@ pub extern "C" fn ctm_dispose(h: i32) {
     with!(h, (), |m| m.dispose())
 }
 
-/// Sets field `i` of the core's `parse::FIELDS` (or the [`JWT_EXP`] slot, `i` 12) of the next token response: kind 0 missing, 1 null,
-/// 2 string (from the input buffer, `len` bytes), 3 number (`num`), 4 anything else.
+/// Sets field `i` of the core's `parse::FIELDS` (or the [`JWT_EXP`] slot, `i` 12) of the next
+/// token response: kind 0 missing, 1 null, 2 string (its handle in `num`), 3 number (`num`),
+/// 4 anything else.
 #[cfg_attr(target_arch = "wasm32", export_name = "f")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
+pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64) {
     let value = match kind {
         1 => Value::Null,
-        2 => input(len).map_or(Value::Other, |t| Value::Str(t.into())),
+        2 => Value::Str(Handle(num as u32)),
         3 => Value::Num(num),
         4 => Value::Other,
         _ => Value::Missing,
@@ -385,7 +385,7 @@ pub extern "C" fn ctm_field(i: i32, kind: i32, num: f64, len: i32) {
 #[cfg_attr(target_arch = "wasm32", export_name = "k")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_fetch_ok(h: i32, now: f64, op: f64, object: i32, date: f64) {
-    let fields = take_fields();
+    let fields = core::mem::replace(global!(FIELD_VALUES), [const { Value::Missing }; FIELDS]);
     with!(h, (), |m| m.handle_fetch_response_dated(time(now), OpId(op as u64), &Prepared(&fields, object != 0), opt_time(date)))
 }
 
@@ -436,19 +436,20 @@ pub extern "C" fn ctm_online(h: i32, now: f64, online: i32) {
 }
 
 /// The persisted entry: `found` -1 nothing stored, 0 an entry the host could not read, 1 an
-/// entry (see [`take_entry`]).
+/// entry (see [`read_entry`]).
 #[cfg_attr(target_arch = "wasm32", export_name = "S")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_stored(h: i32, now: f64, found: i32, issued: f64, expires: f64) {
-    let e = (found >= 0).then(|| take_entry(issued, expires).filter(|_| found > 0));
+#[allow(clippy::too_many_arguments)]
+pub extern "C" fn ctm_stored(h: i32, now: f64, found: i32, issued: f64, expires: f64, token: f64, refresh: f64, ws: f64) {
+    let e = (found >= 0).then(|| read_entry(issued, expires, token, refresh, ws).filter(|_| found > 0));
     with!(h, (), |m| m.handle_stored_entry(time(now), e))
 }
 
-/// Another tab's token entry (see [`take_entry`]); 1 if adopted.
+/// Another tab's token entry (see [`read_entry`]); 1 if adopted.
 #[cfg_attr(target_arch = "wasm32", export_name = "T")]
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
-pub extern "C" fn ctm_tab_token(h: i32, now: f64, issued: f64, expires: f64) -> i32 {
-    let e = take_entry(issued, expires);
+pub extern "C" fn ctm_tab_token(h: i32, now: f64, issued: f64, expires: f64, token: f64, refresh: f64, ws: f64) -> i32 {
+    let e = read_entry(issued, expires, token, refresh, ws);
     with!(h, 0, |m| e.map_or(0, |e| i32::from(m.handle_tab_entry(time(now), e))))
 }
 
@@ -623,6 +624,19 @@ pub extern "C" fn ctm_peer_newer(h: i32, now: f64, issued: f64, expires: f64) ->
     with!(h, 0, |m| {
         let mine = m.current().map_or(0, |i| i.issued_at);
         i32::from(issued > mine && expires > issued && now < schedule::usable_until(issued, expires))
+    })
+}
+
+/// Writes out the handles the machine holds (see [`Machine::held`]; `-1`s among them): the
+/// host may forget every other token text.
+#[cfg_attr(target_arch = "wasm32", export_name = "H")]
+#[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
+pub extern "C" fn ctm_held(h: i32) {
+    clear();
+    with!(h, (), |m| {
+        for i in m.held() {
+            tokens(i.token, i.refresh_token, i.ws_token);
+        }
     })
 }
 

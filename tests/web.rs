@@ -1,6 +1,7 @@
 //! The wasm module's ABI (src/lib.rs), driven through its exported functions exactly as the
-//! JavaScript host drives them: strings through the input buffer, results read back from the
-//! out-stream. Runs in Node and in headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`).
+//! JavaScript host drives them: tokens as handles to texts the host keeps (interned), results
+//! read back from the out-stream. Runs in Node and in headless Chromium
+//! (`WASM_BINDGEN_USE_BROWSER=1`).
 #![cfg(target_arch = "wasm32")]
 
 use chat_token_manager::*;
@@ -8,12 +9,28 @@ use wasm_bindgen_test::*;
 
 const T0: f64 = 1_700_000_000_000.0;
 
-/// Writes `s` into the input buffer, as `put()` in js/host.mjs does; returns its length.
-fn put(s: &str) -> i32 {
-    let p = ctm_in(s.len() as i32) as usize as *mut u8;
-    // SAFETY: ctm_in returned a buffer of exactly s.len() bytes.
-    unsafe { core::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len()) };
-    s.len() as i32
+thread_local! {
+    /// The token texts by handle (handle `i + 1` is text `i`), as a manager's `_tt` in js/host.mjs.
+    static TEXTS: core::cell::RefCell<Vec<String>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// The handle of `s`, as `_id()` in js/host.mjs gives it: the same for the same text, 0 for "".
+fn id(s: &str) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    TEXTS.with_borrow_mut(|t| {
+        let i = t.iter().position(|x| x == s).unwrap_or_else(|| {
+            t.push(s.into());
+            t.len() - 1
+        });
+        (i + 1) as f64
+    })
+}
+
+/// The text of handle `h` (`-1`: none).
+fn text(h: f64) -> Option<String> {
+    (h >= 0.0).then(|| if h == 0.0 { String::new() } else { TEXTS.with_borrow(|t| t[h as usize - 1].clone()) })
 }
 
 /// The out-stream of the last call, read like `out()`/`N()`/`S()` in js/host.mjs.
@@ -40,6 +57,10 @@ impl Out {
         self.ni += 1;
         self.nums[self.ni - 1]
     }
+    /// A token: its handle's text.
+    fn t(&mut self) -> Option<String> {
+        text(self.n())
+    }
     fn s(&mut self) -> Option<String> {
         let len = self.n();
         if len < 0.0 {
@@ -57,8 +78,8 @@ impl Out {
         let issued = self.n();
         let reason = self.n();
         let source = self.n();
-        let token = self.s().unwrap();
-        let _ = (self.s(), self.s());
+        let token = self.t().unwrap();
+        let _ = (self.t(), self.t());
         (token, expires, issued, reason, source)
     }
     /// An error: (code index, status, retryAfterMs, retryable, first string).
@@ -95,8 +116,8 @@ fn fetch_op(actions: &mut [(i32, Out)]) -> f64 {
 
 /// Answers fetch `op` with `{ authToken: token, expiresIn: secs }`.
 fn respond(h: i32, now: f64, op: f64, token: &str, secs: f64) {
-    ctm_field(0, 2, 0.0, put(token));
-    ctm_field(4, 3, secs, -1);
+    ctm_field(0, 2, id(token));
+    ctm_field(4, 3, secs);
     ctm_fetch_ok(h, now, op, 1, -1.0);
 }
 
@@ -165,8 +186,8 @@ fn invalid_responses_name_the_field() {
     let h = machine(false, false);
     let w = ctm_start(h, T0);
     let op = fetch_op(&mut drain(h));
-    ctm_field(0, 2, 0.0, put("tok"));
-    ctm_field(4, 3, -5.0, -1);
+    ctm_field(0, 2, id("tok"));
+    ctm_field(4, 3, -5.0);
     ctm_fetch_ok(h, T0, op, 1, -1.0);
     let mut actions = drain(h);
     let (_, settle) = actions.iter_mut().find(|(k, _)| *k == 9).expect("a settle");
@@ -184,7 +205,7 @@ fn a_config_out_of_range_is_clamped_into_range() {
     assert!(h >= 0);
     ctm_start(h, T0);
     let op = fetch_op(&mut drain(h));
-    ctm_field(0, 2, 0.0, put("opaque"));
+    ctm_field(0, 2, id("opaque"));
     ctm_fetch_ok(h, T0, op, 1, -1.0);
     let mut actions = drain(h);
     let (_, ev) = actions.iter_mut().find(|(k, _)| *k == 10).expect("a token event");
@@ -194,7 +215,7 @@ fn a_config_out_of_range_is_clamped_into_range() {
 }
 
 #[wasm_bindgen_test]
-fn non_ascii_tokens_round_trip_through_the_buffers() {
+fn tokens_cross_as_handles_and_compare_as_their_texts() {
     let h = machine(false, false);
     ctm_start(h, T0);
     let op = fetch_op(&mut drain(h));
@@ -204,7 +225,39 @@ fn non_ascii_tokens_round_trip_through_the_buffers() {
     assert_eq!(ev.info().0, "tök€n-😀");
     // handleUnauthorized with a stale token that is not current: answered at once.
     ctm_timeout(h, T0 + 10_000.0);
-    assert_eq!(ctm_unauthorized(h, T0 + 10_000.0, put("older")), -1.0);
+    assert_eq!(ctm_unauthorized(h, T0 + 10_000.0, id("older")), -1.0);
+    // With the current token (the same text, so the same handle): a refresh is forced.
+    assert!(ctm_unauthorized(h, T0 + 10_000.0, id("tök€n-😀")) >= 0.0);
+    assert!(drain(h).iter().any(|(k, _)| *k == 1), "a fetch");
+    ctm_dispose(h);
+}
+
+#[wasm_bindgen_test]
+fn held_names_the_current_tokens_and_those_of_a_login_in_flight() {
+    let held = |h: i32| {
+        ctm_held(h);
+        let o = out();
+        o.nums.iter().map(|&v| text(v)).collect::<Vec<_>>()
+    };
+    let h = machine(true, false);
+    ctm_start(h, T0);
+    let op = fetch_op(&mut drain(h));
+    respond(h, T0, op, "first", 3600.0);
+    let mut actions = drain(h);
+    let (_, login) = actions.iter_mut().find(|(k, _)| *k == 3).expect("a login");
+    let login_op = login.n();
+    assert_eq!(held(h), [Some("first".into()), None, None], "the login's");
+    ctm_login_result(h, T0, login_op, 0);
+    drain(h);
+    ctm_refresh(h, T0 + 10_000.0);
+    let op = fetch_op(&mut drain(h));
+    ctm_field(0, 2, id("second"));
+    ctm_field(8, 2, id("refresh"));
+    ctm_field(10, 2, id("ws"));
+    ctm_fetch_ok(h, T0 + 10_000.0, op, 1, -1.0);
+    drain(h);
+    let expected = ["first", "", "", "second", "refresh", "ws"].map(|s| (!s.is_empty()).then(|| s.to_string()));
+    assert_eq!(held(h), expected, "the current token's, then the login's");
     ctm_dispose(h);
 }
 
@@ -235,7 +288,7 @@ fn a_persisted_entry_is_used_by_the_next_manager_without_a_fetch() {
     let h = machine(false, true);
     ctm_start(h, T0);
     assert_eq!(ctm_poll(h), 5, "load the stored entry first");
-    ctm_stored(h, T0, -1, 0.0, 0.0);
+    ctm_stored(h, T0, -1, 0.0, 0.0, -1.0, -1.0, -1.0);
     let op = fetch_op(&mut drain(h));
     respond(h, T0, op, "kept", 3600.0);
     let mut actions = drain(h);
@@ -243,14 +296,13 @@ fn a_persisted_entry_is_used_by_the_next_manager_without_a_fetch() {
     // The entry's fields, which the host writes as text (js/entry.mjs) and reads back.
     let (issued, expires) = (persist.n(), persist.n());
     assert_eq!((issued, expires), (T0, T0 + 3_600_000.0));
-    assert_eq!((persist.s().as_deref(), persist.s(), persist.s()), (Some("kept"), None, None));
+    assert_eq!((persist.t().as_deref(), persist.t(), persist.t()), (Some("kept"), None, None));
     ctm_dispose(h);
 
     let next = machine(false, true);
     let w = ctm_start(next, T0 + 60_000.0);
     assert_eq!(ctm_poll(next), 5);
-    ctm_field(0, 2, 0.0, put("kept"));
-    ctm_stored(next, T0 + 60_000.0, 1, issued, expires);
+    ctm_stored(next, T0 + 60_000.0, 1, issued, expires, id("kept"), -1.0, -1.0);
     let mut actions = drain(next);
     assert!(actions.iter().all(|(k, _)| *k != 1), "no fetch");
     let (_, settle) = actions.iter_mut().find(|(k, _)| *k == 9).unwrap();
@@ -283,46 +335,18 @@ fn another_tabs_entry_is_adopted_only_when_well_formed() {
     let h = machine(false, false);
     ctm_start(h, T0);
     drain(h);
-    // No token: nothing adopted.
-    assert_eq!(ctm_tab_token(h, T0, T0, T0 + 3_600_000.0), 0);
+    // No token (none, or the empty string): nothing adopted.
+    assert_eq!(ctm_tab_token(h, T0, T0, T0 + 3_600_000.0, -1.0, -1.0, -1.0), 0);
+    assert_eq!(ctm_tab_token(h, T0, T0, T0 + 3_600_000.0, 0.0, -1.0, -1.0), 0);
     // Expiring before it was issued: nothing adopted.
-    ctm_field(0, 2, 0.0, put("tab-token"));
-    assert_eq!(ctm_tab_token(h, T0, T0 + 3_600_000.0, T0), 0);
-    // The fields were reset by the call above: set them again.
-    ctm_field(0, 2, 0.0, put("tab-token"));
-    ctm_field(10, 2, 0.0, put("ws"));
-    assert_eq!(ctm_tab_token(h, T0, T0, T0 + 3_600_000.0), 1);
+    assert_eq!(ctm_tab_token(h, T0, T0 + 3_600_000.0, T0, id("tab-token"), -1.0, -1.0), 0);
+    assert_eq!(ctm_tab_token(h, T0, T0, T0 + 3_600_000.0, id("tab-token"), -1.0, id("ws")), 1);
     let mut actions = drain(h);
     assert!(actions.iter().any(|(k, _)| *k == 2), "the fetch in flight is aborted");
     let (_, ev) = actions.iter_mut().find(|(k, _)| *k == 10).expect("a token event");
     let (token, _, _, _, source) = ev.info();
     assert_eq!((token.as_str(), source), ("tab-token", 2.0), "source: tab");
     ctm_dispose(h);
-}
-
-/// Writes raw bytes (not necessarily UTF-8) into the input buffer; returns their length.
-fn put_bytes(b: &[u8]) -> i32 {
-    let p = ctm_in(b.len() as i32) as usize as *mut u8;
-    // SAFETY: ctm_in returned a buffer of exactly b.len() bytes.
-    unsafe { core::ptr::copy_nonoverlapping(b.as_ptr(), p, b.len()) };
-    b.len() as i32
-}
-
-#[wasm_bindgen_test]
-fn input_that_is_not_utf8_counts_as_none() {
-    // A stale token for handleUnauthorized: valid UTF-8 that is not the current token is
-    // answered at once; a stray byte, an overlong form or an encoded surrogate counts as no
-    // token at all (a refresh is forced instead).
-    for bad in [&b"older\xff"[..], b"\xc0\xa0older", b"\xed\xa0\x80older", b"older\xe2\x80"] {
-        let h = machine(false, false);
-        ctm_start(h, T0);
-        let op = fetch_op(&mut drain(h));
-        respond(h, T0, op, "current", 3600.0);
-        drain(h);
-        assert_eq!(ctm_unauthorized(h, T0 + 10_000.0, put("older")), -1.0);
-        assert!(ctm_unauthorized(h, T0 + 10_000.0, put_bytes(bad)) >= 0.0, "{bad:x?}");
-        ctm_dispose(h);
-    }
 }
 
 #[wasm_bindgen_test]

@@ -14,9 +14,6 @@ import { gzipSync } from 'node:zlib';
 // HTTP-dates, stored entries), the wasm takes validated options, log codes and response
 // fields by index, and the host was cut by 0.6 KB.
 const CEILING_GZIP_BYTES = 18.1 * 1024;
-// The Node CommonJS entry also carries the UTF-8 fallback codecs (js/utf8.mjs, ~0.2 KB gzip):
-// Jest's jsdom environment, which loads it, has no TextEncoder. The browser entry loads them
-// on demand instead (pkg/utf8.mjs).
 const CJS_CEILING_GZIP_BYTES = 18.3 * 1024;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
@@ -40,14 +37,7 @@ test('the wasm carries no panic text (scripts/build.sh zeroed it)', () => {
   assert.ok(text.includes('must be a positive, finite number'));
 });
 
-test('the browser entry bundles no UTF-8 fallback codecs; pkg/utf8.mjs has them', () => {
-  const entry = readFileSync(new URL('index.mjs', pkg), 'utf8');
-  assert.ok(!entry.includes('fromCodePoint'), 'index.mjs contains the fallback decoder');
-  assert.ok(entry.includes('import("./utf8.mjs")'), 'index.mjs does not load ./utf8.mjs on demand');
-  assert.ok(readFileSync(new URL('utf8.mjs', pkg), 'utf8').includes('fromCodePoint'));
-});
-
-test('the browser entry works in an engine without TextEncoder/TextDecoder (loads pkg/utf8.mjs)', async () => {
+test('the browser entry works in an engine without TextEncoder/TextDecoder (no text is encoded for the wasm)', async () => {
   const { TextEncoder: TE, TextDecoder: TD } = globalThis;
   delete globalThis.TextEncoder;
   delete globalThis.TextDecoder;
@@ -73,10 +63,4 @@ test('the wasm imports nothing and exports no wasm-bindgen glue', () => {
   assert.ok(exports.some((e) => e.name === 'memory' && e.kind === 'memory'));
   assert.ok(exports.filter((e) => e.kind === 'function').length >= 20);
   assert.ok(!exports.some((e) => e.name.startsWith('__wbindgen')), 'no wasm-bindgen exports');
-});
-
-test('the browser entry loads utf8.mjs only where TextEncoder/TextDecoder are missing (no static import)', () => {
-  const src = readFileSync(new URL('../../pkg/index.mjs', import.meta.url), 'utf8');
-  assert.ok(!/import\s*["']\.\/utf8\.mjs["']|from\s*["']\.\/utf8\.mjs["']/.test(src), 'a static import of ./utf8.mjs');
-  assert.match(src, /import\(\s*["']\.\/utf8\.mjs["']\s*\)/, 'the dynamic import is there');
 });

@@ -1,10 +1,21 @@
-// The wasm's linear memory grows while the host passes strings in and out: huge tokens and
-// many token rotations must come through intact (no detached buffers, no reuse of live blocks).
+// Token texts stay in JavaScript: the wasm holds handles to them (src/lib.rs), and each
+// manager forgets the texts its core no longer holds. Huge tokens and many token rotations
+// must come through intact, and no token text may ever be written into the wasm's memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manager, record } from './helpers/util.mjs';
 
-test('a 3 MB token (the wasm memory grows while the host writes it) is delivered intact, non-ASCII included', async (t) => {
+// The wasm instances this process creates (the package instantiates with `new
+// WebAssembly.Instance`, lazily, at the first manager): their memory is scanned below.
+const instances = [];
+const Instance = WebAssembly.Instance;
+WebAssembly.Instance = function (...args) {
+  const i = new Instance(...args);
+  instances.push(i);
+  return i;
+};
+
+test('a 3 MB token is delivered intact, non-ASCII included, and a stale one is told apart from it', async (t) => {
   const big = 'é'.repeat(1_500_000) + '-tail-😀';
   const m = manager(t, { fetchToken: async () => ({ authToken: big, expiresIn: 3600, refreshToken: 'r'.repeat(70_000) }) });
   const info = await m.start();
@@ -33,4 +44,55 @@ test('200 token rotations of varying sizes: every token comes back exactly as fe
     assert.equal(await m.getToken(), minted[i]);
   }
   assert.deepEqual(log.token.map((i) => i.token), minted);
+});
+
+// (Under the wasm2js build, tests/hermes/node-suite, there is no WebAssembly memory to scan.)
+const wasm2js = !!process.env.NATIVE_ENTRY_URL && 'the wasm2js build has no WebAssembly memory';
+
+test('no token text enters the wasm memory: tokens, refresh and ws tokens, a stale token, persisted and shared entries', { skip: wasm2js }, async (t) => {
+  const secret = (name) => `${name}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const texts = [];
+  const stored = new Map();
+  const storage = { getItem: (k) => stored.get(k) ?? null, setItem: (k, v) => void stored.set(k, v), removeItem: (k) => void stored.delete(k) };
+  const m = manager(t, {
+    storage,
+    login: async () => {},
+    fetchToken: async () => {
+      const r = { authToken: secret('tok'), refreshToken: secret('refresh'), wsToken: secret('ws'), expiresIn: 3600 };
+      texts.push(r.authToken, r.refreshToken, r.wsToken);
+      return r;
+    },
+  });
+  const first = await m.start();
+  const stale = secret('stale');
+  texts.push(stale);
+  assert.equal((await m.handleUnauthorized(stale)).token, first.token, 'a stale token that is not current resolves with the current one');
+  const second = await m.refresh();
+  assert.equal(second.token, texts.at(-3));
+  assert.ok([...stored.values()].some((v) => v.includes(second.token)), 'the entry was persisted (it has the token)');
+  assert.equal(instances.length, 1);
+  const memory = Buffer.from(instances[0].exports.memory.buffer).toString('latin1');
+  assert.ok(memory.includes('must be a positive, finite number'), 'the scan reads the module memory');
+  for (const text of texts) assert.ok(!memory.includes(text), `${text.split('-')[0]} text found in the wasm memory`);
+});
+
+test('after 40 rotations with a login step, every token, refresh token and ctx.previous is the right one', async (t) => {
+  let n = 0;
+  const previous = [];
+  const logins = [];
+  const m = manager(t, {
+    login: async (token, info) => void logins.push([token, info.wsToken]),
+    fetchToken: async (ctx) => {
+      previous.push(ctx.previous && [ctx.previous.token, ctx.previous.refreshToken]);
+      n++;
+      return { authToken: `tok-${n}`, refreshToken: n % 3 ? `r-${n}` : undefined, wsToken: `ws-${n}`, expiresIn: 3600 };
+    },
+  });
+  for (let i = 1; i <= 40; i++) {
+    const info = await m.refresh();
+    assert.deepEqual([info.token, info.refreshToken, info.wsToken], [`tok-${i}`, i % 3 ? `r-${i}` : undefined, `ws-${i}`]);
+    assert.deepEqual(logins.at(-1), [`tok-${i}`, `ws-${i}`]);
+  }
+  assert.deepEqual(previous[0], null);
+  for (let i = 2; i <= 40; i++) assert.deepEqual(previous[i - 1], [`tok-${i - 1}`, (i - 1) % 3 ? `r-${i - 1}` : undefined]);
 });

@@ -60,7 +60,7 @@ pub use machine::{
     Action, Config, Event, Level, LogCode, LoginResult, Machine, OpId, Reason, Request, RetryPolicy, Snapshot, Source, State,
     TokenInfo, WaiterId, COOLDOWN_MS, FRESH_TOKEN_MS, LATE_MS, LOGIN_RETRY_FIRST_MS, LOGIN_RETRY_MAX_MS, MAX_PERMANENT_FAILURES,
 };
-pub use parse::{Fields, Value};
+pub use parse::{Fields, Token, Value};
 
 /// Wall-clock time or a duration, in milliseconds.
 pub type Millis = u64;

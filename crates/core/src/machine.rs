@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use alloc::string::String;
 
 use crate::error::{ErrorKind, TokenError};
-use crate::parse::{parse_token_response_dated, Fields};
+use crate::parse::{parse_token_response_dated, Fields, Token};
 use crate::schedule::{self, Rng};
 use crate::stored;
 use crate::Millis;
@@ -191,11 +191,11 @@ impl State {
     }
 }
 
-/// A token and what the manager knows about it.
+/// A token and what the manager knows about it (its strings as `T`: see [`Token`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TokenInfo {
+pub struct TokenInfo<T = String> {
     /// The token.
-    pub token: String,
+    pub token: T,
     /// Expiry, epoch ms.
     pub expires_at: Millis,
     /// When the manager plans to refresh it, epoch ms.
@@ -207,9 +207,9 @@ pub struct TokenInfo {
     /// Where it came from.
     pub source: Source,
     /// Refresh token from the response, if any.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<T>,
     /// WebSocket token from the response, if any.
-    pub ws_token: Option<String>,
+    pub ws_token: Option<T>,
 }
 
 /// Identifies one fetch or login; results carry it back.
@@ -235,9 +235,9 @@ pub enum Level {
 
 /// Events for the app's listeners.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event {
+pub enum Event<T = String> {
     /// A new token was logged in (or accepted, without a login step).
-    Token(TokenInfo),
+    Token(TokenInfo<T>),
     /// A refresh cycle gave up.
     Error(TokenError),
     /// The state changed.
@@ -250,7 +250,7 @@ pub enum Event {
 
 /// What the shell must do next.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub enum Action<T = String> {
     /// Start a token request; report with `handle_fetch_response` / `handle_fetch_failed`.
     Fetch {
         /// The request's id.
@@ -270,7 +270,7 @@ pub enum Action {
         /// The login's id.
         op: OpId,
         /// The token to log in with.
-        info: TokenInfo,
+        info: TokenInfo<T>,
     },
     /// A login that was in flight at `logout()` succeeded afterwards: call the app's
     /// `logout` again so the chat SDK does not stay logged in.
@@ -279,21 +279,21 @@ pub enum Action {
     LoadStored,
     /// Persist this entry (the shell writes it as [`stored::format`] does, or skips a token
     /// that format cannot hold); it contains the token.
-    Persist(stored::Stored),
+    Persist(stored::Stored<T>),
     /// Remove the persisted entry.
     ClearStored,
     /// A token just came from the network: offer it to other tabs (as [`stored::format`]
     /// writes it) so they need no fetch of their own.
-    Share(stored::Stored),
+    Share(stored::Stored<T>),
     /// Resolve or reject waiting callers.
     Settle {
         /// Who.
         waiters: Vec<WaiterId>,
         /// With what.
-        result: Result<TokenInfo, TokenError>,
+        result: Result<TokenInfo<T>, TokenError>,
     },
     /// Deliver an event to listeners.
-    Emit(Event),
+    Emit(Event<T>),
     /// A log line (static text; never a token or user id).
     Log {
         /// Severity.
@@ -373,8 +373,8 @@ enum Session {
 }
 
 #[derive(Debug)]
-struct Current {
-    info: TokenInfo,
+struct Current<T> {
+    info: TokenInfo<T>,
     /// Rejected by the chat service (`handleUnauthorized`): never handed out again.
     revoked: bool,
     expired_emitted: bool,
@@ -382,7 +382,7 @@ struct Current {
 }
 
 #[derive(Debug)]
-enum Phase {
+enum Phase<T> {
     /// Waiting for the persisted entry (before the first fetch of a session).
     Loading,
     /// Offline: no attempt until the host reports the network is back. `retry`: an attempt
@@ -391,28 +391,29 @@ enum Phase {
     Parked { retry: bool },
     Fetching { op: OpId, deadline: Millis },
     Backoff { until: Millis },
-    LoggingIn { op: Option<OpId>, info: TokenInfo, deadline: Millis, retry_at: Option<Millis>, retry_delay: Millis },
+    LoggingIn { op: Option<OpId>, info: TokenInfo<T>, deadline: Millis, retry_at: Option<Millis>, retry_delay: Millis },
 }
 
 #[derive(Debug)]
-struct Cycle {
+struct Cycle<T> {
     reason: Reason,
     attempt: u32,
     waiters: Vec<WaiterId>,
-    phase: Phase,
+    phase: Phase<T>,
 }
 
-/// The sans-IO token manager. See the crate docs for the protocol.
+/// The sans-IO token manager, its tokens as `T` (see [`Token`]). See the crate docs for the
+/// protocol.
 #[derive(Debug)]
-pub struct Machine {
+pub struct Machine<T = String> {
     cfg: Config,
     rng: Rng,
     now: Millis,
     session: Session,
     generation: u64,
     next_id: u64,
-    current: Option<Current>,
-    cycle: Option<Cycle>,
+    current: Option<Current<T>>,
+    cycle: Option<Cycle<T>>,
     next_refresh: Option<Millis>,
     consecutive_failures: u32,
     failed: bool,
@@ -422,7 +423,7 @@ pub struct Machine {
     /// The persisted entry was read for this session.
     loaded: bool,
     reported: State,
-    actions: VecDeque<Action>,
+    actions: VecDeque<Action<T>>,
 }
 
 impl Machine {
@@ -431,6 +432,33 @@ impl Machine {
         cfg.validate()?;
         Ok(Self::new_validated(cfg))
     }
+
+    /// The persisted entry requested by [`Action::LoadStored`] (`None`: nothing stored). A
+    /// valid entry outside its refresh margin is used without a fetch (source `storage`);
+    /// an expired or unreadable one is cleared and a token fetched.
+    pub fn handle_stored(&mut self, now: Millis, entry: Option<&str>) {
+        self.handle_stored_entry(now, entry.map(stored::parse));
+    }
+
+    /// Another tab of the same origin got a token (its persisted-entry form, see
+    /// [`crate::stored`]). A newer, usable token replaces this tab's: its fetch in flight is
+    /// aborted, the app logs in with it, and the refresh is rescheduled. Returns whether it
+    /// was adopted.
+    pub fn handle_tab_token(&mut self, now: Millis, entry: &str) -> bool {
+        stored::parse(entry).is_some_and(|s| self.handle_tab_entry(now, s))
+    }
+
+    /// `handleUnauthorized(staleToken?)`: the chat service rejected a token.
+    ///
+    /// A `stale` token that is no longer current resolves with the current one; otherwise
+    /// the current token is revoked and one refresh is forced (joined while in flight). A
+    /// token minted less than 5 s ago is a permanent `unauthorized` error instead.
+    pub fn handle_unauthorized(&mut self, now: Millis, stale: Option<&str>) -> Result<Request, TokenError> {
+        self.handle_unauthorized_token(now, stale.map(String::from).as_ref())
+    }
+}
+
+impl<T: Token> Machine<T> {
 
     /// A manager for a `cfg` its shell has already checked by the rules of
     /// [`Config::validate`] (the JavaScript host validates the options, with the same
@@ -521,16 +549,13 @@ impl Machine {
         Ok(Request::Wait(id))
     }
 
-    /// `handleUnauthorized(staleToken?)`: the chat service rejected a token.
-    ///
-    /// A `stale` token that is no longer current resolves with the current one; otherwise
-    /// the current token is revoked and one refresh is forced (joined while in flight). A
-    /// token minted less than 5 s ago is a permanent `unauthorized` error instead.
-    pub fn handle_unauthorized(&mut self, now: Millis, stale: Option<&str>) -> Result<Request, TokenError> {
+    /// [`handle_unauthorized`](Machine::handle_unauthorized) with the stale token as the
+    /// machine holds tokens.
+    pub fn handle_unauthorized_token(&mut self, now: Millis, stale: Option<&T>) -> Result<Request, TokenError> {
         self.now = now;
         self.check_open()?;
         if let (Some(stale), Some(cur)) = (stale, &self.current) {
-            if stale != cur.info.token && self.usable_token(now).is_some() {
+            if *stale != cur.info.token && self.usable_token(now).is_some() {
                 return Ok(Request::Ready);
             }
         }
@@ -594,13 +619,13 @@ impl Machine {
     // ----- results from the shell ------------------------------------------------------
 
     /// A token request `op` answered with a body (already decoded from JSON).
-    pub fn handle_fetch_response(&mut self, now: Millis, op: OpId, body: &impl Fields) {
+    pub fn handle_fetch_response(&mut self, now: Millis, op: OpId, body: &impl Fields<T>) {
         self.handle_fetch_response_dated(now, op, body, None)
     }
 
     /// [`handle_fetch_response`](Self::handle_fetch_response) for an HTTP answer whose `Date`
     /// header said `server_date` (epoch ms): corrects absolute expiries for clock skew.
-    pub fn handle_fetch_response_dated(&mut self, now: Millis, op: OpId, body: &impl Fields, server_date: Option<Millis>) {
+    pub fn handle_fetch_response_dated(&mut self, now: Millis, op: OpId, body: &impl Fields<T>, server_date: Option<Millis>) {
         self.now = now;
         if !self.is_current_fetch(op) {
             return self.discard();
@@ -765,16 +790,9 @@ impl Machine {
         }
     }
 
-    /// The persisted entry requested by [`Action::LoadStored`] (`None`: nothing stored). A
-    /// valid entry outside its refresh margin is used without a fetch (source `storage`);
-    /// an expired or unreadable one is cleared and a token fetched.
-    pub fn handle_stored(&mut self, now: Millis, entry: Option<&str>) {
-        self.handle_stored_entry(now, entry.map(stored::parse));
-    }
-
-    /// [`handle_stored`](Self::handle_stored) for a shell that reads entries itself:
+    /// [`handle_stored`](Machine::handle_stored) for a shell that reads entries itself:
     /// `None` when nothing is stored, `Some(None)` for an entry it could not read.
-    pub fn handle_stored_entry(&mut self, now: Millis, entry: Option<Option<stored::Stored>>) {
+    pub fn handle_stored_entry(&mut self, now: Millis, entry: Option<Option<stored::Stored<T>>>) {
         self.now = now;
         if !matches!(&self.cycle, Some(Cycle { phase: Phase::Loading, .. })) {
             return self.discard();
@@ -801,16 +819,8 @@ impl Machine {
         self.sync_state();
     }
 
-    /// Another tab of the same origin got a token (its persisted-entry form, see
-    /// [`crate::stored`]). A newer, usable token replaces this tab's: its fetch in flight is
-    /// aborted, the app logs in with it, and the refresh is rescheduled. Returns whether it
-    /// was adopted.
-    pub fn handle_tab_token(&mut self, now: Millis, entry: &str) -> bool {
-        stored::parse(entry).is_some_and(|s| self.handle_tab_entry(now, s))
-    }
-
-    /// [`handle_tab_token`](Self::handle_tab_token) for a shell that reads entries itself.
-    pub fn handle_tab_entry(&mut self, now: Millis, s: stored::Stored) -> bool {
+    /// [`handle_tab_token`](Machine::handle_tab_token) for a shell that reads entries itself.
+    pub fn handle_tab_entry(&mut self, now: Millis, s: stored::Stored<T>) -> bool {
         self.now = now;
         if self.session != Session::Active || now >= schedule::usable_until(s.issued_at, s.expires_at) {
             return false;
@@ -838,7 +848,7 @@ impl Machine {
         true
     }
 
-    fn adopted(&mut self, now: Millis, s: stored::Stored, source: Source) -> TokenInfo {
+    fn adopted(&mut self, now: Millis, s: stored::Stored<T>, source: Source) -> TokenInfo<T> {
         let random = self.rng.next_f64();
         TokenInfo {
             refresh_at: schedule::refresh_at(now, s.expires_at, self.cfg.refresh_margin_ms, self.cfg.jitter_ratio, random),
@@ -855,7 +865,7 @@ impl Machine {
     // ----- outputs ---------------------------------------------------------------------
 
     /// The next thing the shell must do.
-    pub fn poll_action(&mut self) -> Option<Action> {
+    pub fn poll_action(&mut self) -> Option<Action<T>> {
         self.actions.pop_front()
     }
 
@@ -876,13 +886,23 @@ impl Machine {
     }
 
     /// The current token, if any (possibly near expiry: see [`usable_token`](Self::usable_token)).
-    pub fn current(&self) -> Option<&TokenInfo> {
+    pub fn current(&self) -> Option<&TokenInfo<T>> {
         self.current.as_ref().map(|c| &c.info)
+    }
+
+    /// Every token the machine holds: the current one's and that of a login in flight. A shell
+    /// that keeps token texts itself (see [`Token`]) may forget any other.
+    pub fn held(&self) -> impl Iterator<Item = &TokenInfo<T>> {
+        let login = match &self.cycle {
+            Some(Cycle { phase: Phase::LoggingIn { info, .. }, .. }) => Some(info),
+            _ => None,
+        };
+        self.current.as_ref().map(|c| &c.info).into_iter().chain(login)
     }
 
     /// The current token if it may be handed out at `now`: not revoked and not within
     /// `min(30 s, lifetime / 2)` of expiry.
-    pub fn usable_token(&self, now: Millis) -> Option<&TokenInfo> {
+    pub fn usable_token(&self, now: Millis) -> Option<&TokenInfo<T>> {
         self.current
             .as_ref()
             .filter(|c| !c.revoked && now < schedule::usable_until(c.info.issued_at, c.info.expires_at))
@@ -1030,7 +1050,7 @@ impl Machine {
         self.discard();
     }
 
-    fn accept(&mut self, now: Millis, info: TokenInfo) {
+    fn accept(&mut self, now: Millis, info: TokenInfo<T>) {
         if info.source == Source::Network {
             self.actions.push_back(Action::Share(stored::Stored::of(&info)));
         }
@@ -1052,7 +1072,7 @@ impl Machine {
     }
 
     /// Makes `info` the current token and resolves the finished cycle's `waiters` with it.
-    fn commit(&mut self, info: TokenInfo, waiters: Vec<WaiterId>) {
+    fn commit(&mut self, info: TokenInfo<T>, waiters: Vec<WaiterId>) {
         self.consecutive_failures = 0;
         self.last_error = None;
         self.failed = false;
@@ -1160,7 +1180,7 @@ impl Machine {
         }
     }
 
-    fn push_event(&mut self, event: Event) {
+    fn push_event(&mut self, event: Event<T>) {
         self.actions.push_back(Action::Emit(event));
     }
 

@@ -14,32 +14,62 @@ pub const MAX_TIME_MS: Millis = (1 << 53) - 1;
 /// clock are not corrected.
 pub const SKEW_TOLERANCE_MS: Millis = 10_000;
 
+/// A token as the core carries it (and the refresh and WebSocket tokens with it): its text
+/// (`String`, the default everywhere), or a shell's handle to a text the shell keeps itself
+/// (the wasm module: a number that its JavaScript host maps to a string, so that no token text
+/// crosses into the module). The core only moves tokens, compares them and asks this.
+pub trait Token: Clone + PartialEq {
+    /// Whether it is the empty string.
+    fn is_empty(&self) -> bool;
+    /// Whether it is empty or whitespace only (Unicode `White_Space`, as `str::trim`).
+    fn is_blank(&self) -> bool;
+    /// A numeric string's value (`"3600"`, `" 1.5e3 "`): [`parse_number`].
+    fn number(&self) -> Option<f64>;
+    /// The JWT `exp` claim of a token: [`jwt_exp`].
+    fn jwt_exp(&self) -> Result<Option<f64>, TokenError>;
+}
+
+impl Token for String {
+    fn is_empty(&self) -> bool {
+        String::is_empty(self)
+    }
+    fn is_blank(&self) -> bool {
+        trim(self).is_empty()
+    }
+    fn number(&self) -> Option<f64> {
+        parse_number(self)
+    }
+    fn jwt_exp(&self) -> Result<Option<f64>, TokenError> {
+        jwt_exp(self)
+    }
+}
+
 /// A value read from a token response, whatever its source (a JS object, JSON, a map).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<T = String> {
     /// The field is absent (or `undefined`).
     Missing,
     /// The field is `null`.
     Null,
     /// A string.
-    Str(String),
+    Str(T),
     /// A number.
     Num(f64),
     /// Anything else: a boolean, an object, an array.
     Other,
 }
 
-/// Read access to a token response. The shell implements it over a JS object; tests and
-/// fuzzers over JSON.
-pub trait Fields {
+/// Read access to a token response, its strings as `T`. The shell implements it over a JS
+/// object; tests and fuzzers over JSON.
+pub trait Fields<T: Token = String> {
     /// Whether the response is an object at all.
     fn is_object(&self) -> bool;
     /// The value at `path` (`["data", "authToken"]`); [`Value::Missing`] where any step is absent.
-    fn get(&self, path: &[&str]) -> Value;
+    fn get(&self, path: &[&str]) -> Value<T>;
 
     /// The value of [`FIELDS`]`[i]`. A shell that reads a response's fields up front by that
     /// list (the wasm module: its host sets them by index) answers here and never by path.
-    fn field(&self, i: usize) -> Value {
+    fn field(&self, i: usize) -> Value<T> {
         FIELDS.get(i).map_or(Value::Missing, |f| self.get(f.0))
     }
 
@@ -49,18 +79,18 @@ pub trait Fields {
     // errors) stay in [`parse_token_response_dated`] either way.
 
     /// A numeric string's value (`"3600"`, `" 1.5e3 "`): [`parse_number`].
-    fn number(&self, text: &str) -> Option<f64> {
-        parse_number(text)
+    fn number(&self, text: &T) -> Option<f64> {
+        text.number()
     }
 
     /// Whether the token is empty or whitespace only (Unicode `White_Space`, as `str::trim`).
-    fn blank(&self, token: &str) -> bool {
-        trim(token).is_empty()
+    fn blank(&self, token: &T) -> bool {
+        token.is_blank()
     }
 
     /// The token's JWT `exp` claim: [`jwt_exp`].
-    fn jwt_exp(&self, token: &str) -> Result<Option<f64>, TokenError> {
-        jwt_exp(token)
+    fn jwt_exp(&self, token: &T) -> Result<Option<f64>, TokenError> {
+        token.jwt_exp()
     }
 }
 
@@ -79,17 +109,17 @@ pub enum ExpirySource {
 
 /// A validated token response.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ParsedToken {
+pub struct ParsedToken<T = String> {
     /// The token itself (non-empty).
-    pub token: String,
+    pub token: T,
     /// When it expires, epoch ms on the manager's clock.
     pub expires_at: Millis,
     /// Where `expires_at` came from.
     pub expiry_source: ExpirySource,
     /// Optional refresh token, passed back to `fetchToken` through `ctx.previous`.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<T>,
     /// Optional WebSocket token.
-    pub ws_token: Option<String>,
+    pub ws_token: Option<T>,
 }
 
 /// Every field of a token response the core reads: its path, and its name in errors. The
@@ -115,7 +145,7 @@ pub const FIELDS: [(&[&str], &str); 12] = [
 /// Token from `authToken`, `token`, `accessToken` or `data.authToken`; expiry from
 /// `expiresIn` (also in `data`, wins over the rest), `expiresAt` (also in `data`), the JWT
 /// `exp` claim, else `now + default_ttl_ms`.
-pub fn parse_token_response(src: &impl Fields, now: Millis, default_ttl_ms: Millis) -> Result<ParsedToken, TokenError> {
+pub fn parse_token_response<T: Token>(src: &impl Fields<T>, now: Millis, default_ttl_ms: Millis) -> Result<ParsedToken<T>, TokenError> {
     parse_token_response_dated(src, now, default_ttl_ms, None)
 }
 
@@ -123,12 +153,12 @@ pub fn parse_token_response(src: &impl Fields, now: Millis, default_ttl_ms: Mill
 /// absolute expiries (`expiresAt`, JWT `exp`) are moved onto the manager's clock by the
 /// measured skew, so a client clock an hour off neither rejects a valid token nor refreshes
 /// an expired one too late. (`expiresIn` needs no correction.)
-pub fn parse_token_response_dated(
-    src: &impl Fields,
+pub fn parse_token_response_dated<T: Token>(
+    src: &impl Fields<T>,
     now: Millis,
     default_ttl_ms: Millis,
     server_date: Option<Millis>,
-) -> Result<ParsedToken, TokenError> {
+) -> Result<ParsedToken<T>, TokenError> {
     if !src.is_object() {
         return Err(TokenError::invalid_response("response", "must be an object"));
     }
@@ -193,7 +223,7 @@ pub fn parse_token_response_dated(
 
 /// Reads [`FIELDS`]`[i]` (top level) or `[i + 1]` (inside `data`): a finite number or a
 /// numeric string. Returns the name it was found under.
-fn number_field(src: &impl Fields, i: usize) -> Result<Option<(&'static str, f64)>, TokenError> {
+fn number_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<(&'static str, f64)>, TokenError> {
     for (i, (_, field)) in FIELDS.iter().enumerate().skip(i).take(2) {
         let n = match src.field(i) {
             Value::Missing | Value::Null => continue,
@@ -210,7 +240,7 @@ fn number_field(src: &impl Fields, i: usize) -> Result<Option<(&'static str, f64
 }
 
 /// Reads [`FIELDS`]`[i]` or `[i + 1]`: a non-empty string when present.
-fn string_field(src: &impl Fields, i: usize) -> Result<Option<String>, TokenError> {
+fn string_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<T>, TokenError> {
     for (i, (_, field)) in FIELDS.iter().enumerate().skip(i).take(2) {
         match src.field(i) {
             Value::Missing | Value::Null => continue,

@@ -12,23 +12,23 @@
 
 use alloc::string::{String, ToString};
 
-use crate::{Millis, TokenInfo};
+use crate::{Millis, Token, TokenInfo};
 
 const MAGIC: &str = "ctm1";
 
-/// A token read back from storage or another tab.
+/// A token read back from storage or another tab (its strings as `T`: see [`Token`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
+pub struct Stored<T = String> {
     /// The token.
-    pub token: String,
+    pub token: T,
     /// When it was received, epoch ms.
     pub issued_at: Millis,
     /// When it expires, epoch ms.
     pub expires_at: Millis,
     /// Optional refresh token.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<T>,
     /// Optional WebSocket token.
-    pub ws_token: Option<String>,
+    pub ws_token: Option<T>,
 }
 
 /// No control character (`char::is_control`: U+0000–001F, U+007F–009F), checked on the
@@ -38,9 +38,9 @@ pub(crate) fn clean(s: &str) -> bool {
     !b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0x9f))))
 }
 
-impl Stored {
+impl<T: Token> Stored<T> {
     /// What is stored of `info`.
-    pub fn of(info: &TokenInfo) -> Self {
+    pub fn of(info: &TokenInfo<T>) -> Self {
         Self {
             token: info.token.clone(),
             issued_at: info.issued_at,
