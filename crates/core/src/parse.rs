@@ -70,7 +70,10 @@ pub trait Fields<T: Token = String> {
     /// The value of [`FIELDS`]`[i]`. A shell that reads a response's fields up front by that
     /// list (the wasm module: its host sets them by index) answers here and never by path.
     fn field(&self, i: usize) -> Value<T> {
-        FIELDS.get(i).map_or(Value::Missing, |f| self.get(f.0))
+        FIELDS.get(i).map_or(Value::Missing, |name| match name.split_once('.') {
+            Some((a, b)) => self.get(&[a, b]),
+            None => self.get(&[name]),
+        })
     }
 
     // The decoders below are the core's own; a shell whose platform already decodes these
@@ -125,19 +128,19 @@ pub struct ParsedToken<T = String> {
 /// Every field of a token response the core reads: its path, and its name in errors. The
 /// token is the first of 0–3 present; then `expiresIn` (4, 5), `expiresAt` (6, 7),
 /// `refreshToken` (8, 9), `wsToken` (10, 11), each at the top level or inside `data`.
-pub const FIELDS: [(&[&str], &str); 12] = [
-    (&["authToken"], "authToken"),
-    (&["token"], "token"),
-    (&["accessToken"], "accessToken"),
-    (&["data", "authToken"], "data.authToken"),
-    (&["expiresIn"], "expiresIn"),
-    (&["data", "expiresIn"], "data.expiresIn"),
-    (&["expiresAt"], "expiresAt"),
-    (&["data", "expiresAt"], "data.expiresAt"),
-    (&["refreshToken"], "refreshToken"),
-    (&["data", "refreshToken"], "data.refreshToken"),
-    (&["wsToken"], "wsToken"),
-    (&["data", "wsToken"], "data.wsToken"),
+pub const FIELDS: [&str; 12] = [
+    "authToken",
+    "token",
+    "accessToken",
+    "data.authToken",
+    "expiresIn",
+    "data.expiresIn",
+    "expiresAt",
+    "data.expiresAt",
+    "refreshToken",
+    "data.refreshToken",
+    "wsToken",
+    "data.wsToken",
 ];
 
 /// Validates a token response received at `now`.
@@ -163,7 +166,7 @@ pub fn parse_token_response_dated<T: Token>(
         return Err(TokenError::invalid_response("response", "must be an object"));
     }
     let (value, field) = (0..4)
-        .map(|i| (src.field(i), FIELDS[i].1))
+        .map(|i| (src.field(i), FIELDS[i]))
         .find(|(v, _)| !matches!(v, Value::Missing | Value::Null))
         .ok_or_else(|| {
             TokenError::invalid_response("authToken", "is missing: expected a token string in authToken, token, accessToken or data.authToken")
@@ -223,8 +226,11 @@ pub fn parse_token_response_dated<T: Token>(
 
 /// Reads [`FIELDS`]`[i]` (top level) or `[i + 1]` (inside `data`): a finite number or a
 /// numeric string. Returns the name it was found under.
+// An index loop: the iterator chain (`enumerate().skip(i).take(2)`) costs the wasm ~70 B.
+#[allow(clippy::needless_range_loop)]
 fn number_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<(&'static str, f64)>, TokenError> {
-    for (i, (_, field)) in FIELDS.iter().enumerate().skip(i).take(2) {
+    for i in i..i + 2 {
+        let field = &FIELDS[i];
         let n = match src.field(i) {
             Value::Missing | Value::Null => continue,
             Value::Num(n) => n,
@@ -240,8 +246,11 @@ fn number_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<(&'st
 }
 
 /// Reads [`FIELDS`]`[i]` or `[i + 1]`: a non-empty string when present.
+// An index loop: the iterator chain (`enumerate().skip(i).take(2)`) costs the wasm ~70 B.
+#[allow(clippy::needless_range_loop)]
 fn string_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<T>, TokenError> {
-    for (i, (_, field)) in FIELDS.iter().enumerate().skip(i).take(2) {
+    for i in i..i + 2 {
+        let field = &FIELDS[i];
         match src.field(i) {
             Value::Missing | Value::Null => continue,
             Value::Str(s) if !s.is_empty() => return Ok(Some(s)),
