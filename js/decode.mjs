@@ -58,14 +58,14 @@ export function jwtExp(token) {
 }
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
-const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const DAYS = 'Monday Tuesday Wednesday Thursday Friday Saturday Sunday'.split(' ');
 const DATE_FORMATS = [
   // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-  /^(...), (\d\d) (...) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/,
+  /^(...), (\d\d) (...) (\d{4}) (\d\d:\d\d:\d\d) GMT$/,
   // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-  /^([A-Z][a-z]+), (\d\d)-(...)-(\d\d)[^](\d\d):(\d\d):(\d\d) GMT$/,
+  /^([A-Z][a-z]+), (\d\d)-(...)-(\d\d)[^](\d\d:\d\d:\d\d) GMT$/,
   // asctime: Sun Nov  6 08:49:37 1994
-  /^(...) (...) ( \d|\d\d) (\d\d):(\d\d):(\d\d) (\d{4})$/,
+  /^(...) (...) ( \d|\d\d) (\d\d:\d\d:\d\d) (\d{4})$/,
 ];
 
 /**
@@ -78,19 +78,16 @@ export function httpDate(value) {
   for (let f = 0; f < 3; f++) {
     const m = DATE_FORMATS[f].exec(s);
     if (!m) continue;
-    // [weekday, day, month, year, hh, mm, ss] whatever the format's order.
-    const [, wd, day, mon, year, hh, mm, ss] = f < 2 ? m : [, m[1], m[3], m[2], m[7], m[4], m[5], m[6]];
-    const names = f === 1 ? DAYS : DAYS.map((d) => d.slice(0, 3));
-    const w = names.indexOf(wd);
-    const mo = MONTHS.indexOf(mon);
+    // [weekday, day, month, year, hh:mm:ss] whatever the format's order.
+    const [, wd, day, mon, year, time] = f < 2 ? m : [, m[1], m[3], m[2], m[5], m[4]];
     let y = +year;
     if (f === 1) y += y < 70 ? 2000 : 1900;
-    const t = Date.UTC(y, mo / 3, +day, 0, 0, 0);
-    const d = new Date(t);
-    if (w < 0 || mo < 0 || mo % 3 || +hh > 23 || +mm > 59 || +ss > 59 || y < 1970 || y > 9999 || d.getUTCDate() !== +day || (w + 1) % 7 !== d.getUTCDay()) {
-      return undefined;
-    }
-    return t + ((+hh * 60 + +mm) * 60 + +ss) * 1000;
+    // An unknown month is January here, and fails the check below.
+    const t = Date.UTC(y, MONTHS.indexOf(mon) / 3, +day, ...time.split(':'));
+    // The date written back as an IMF-fixdate (`toUTCString`'s format) must read as given: a
+    // real day of that month, a time of day, the date's own weekday.
+    const imf = wd.slice(0, 3) + ', ' + day.trim().padStart(2, '0') + ' ' + mon + ' ' + y + ' ' + time + ' GMT';
+    return y < 1970 || y > 9999 || (f === 1 && !DAYS.includes(wd)) || new Date(t).toUTCString() !== imf ? undefined : t;
   }
   return undefined;
 }

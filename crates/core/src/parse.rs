@@ -201,8 +201,9 @@ pub fn parse_token_response_dated<T: Token>(
     let expires_at = match (expiry_source, server_date) {
         // The Date header has one-second precision plus transit time: only a real skew counts.
         (ExpirySource::ExpiresAt | ExpirySource::JwtExp, Some(date)) if now.abs_diff(date) > SKEW_TOLERANCE_MS => {
-            let shifted = i128::from(expires_at) + i128::from(now) - i128::from(date);
-            shifted.clamp(0, i128::from(MAX_TIME_MS)) as Millis
+            // expires_at + (now - date), clamped to [0, MAX_TIME_MS]: exact for every `now`
+            // up to u64::MAX - MAX_TIME_MS (expires_at is at most MAX_TIME_MS here).
+            expires_at.saturating_add(now).saturating_sub(date).min(MAX_TIME_MS)
         }
         _ => expires_at,
     };
