@@ -21,7 +21,26 @@ export function decimal(s) {
   return v - v === 0 ? v : NaN;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * The bytes of unpadded base64 `b64` (standard alphabet) as a Latin-1 string, one char per byte;
+ * throws when a dangling sixth bit group cannot encode a byte. `atob` where the engine has it
+ * (the browser and Node builds define CTM_ATOB and drop the rest); Hermes has none.
+ */
+function latin1(b64) {
+  if (typeof CTM_ATOB !== 'undefined' || typeof atob === 'function') return atob(b64);
+  let out = '';
+  let acc = 0;
+  let bits = 0;
+  for (const c of b64) {
+    acc = ((acc << 6) | B64.indexOf(c)) & 0xfff;
+    bits += 6;
+    if (bits >= 8) out += String.fromCharCode((acc >> (bits -= 8)) & 255);
+  }
+  if (bits >= 6) throw out;
+  return out;
+}
 
 /**
  * `jwt_exp`: the `exp` claim of a JWT (three dot-separated parts, the middle one base64url
@@ -31,24 +50,15 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 export function jwtExp(token) {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
-  // The payload's bytes one char each (Latin-1): no UTF-8 decoding, so no engine's decoder
-  // (or its absence: Hermes) changes what is read. Bytes above 0x7F only occur inside JSON
-  // strings, where any char is allowed; outside them, as for the core, they make it no JSON.
-  let json = '';
-  let acc = 0;
-  let bits = 0;
-  for (const c of parts[1].replace(/=+$/, '')) {
-    const v = c === '+' ? 62 : c === '/' ? 63 : B64.indexOf(c);
-    if (v < 0) return undefined;
-    acc = ((acc << 6) | v) & 0xfff;
-    bits += 6;
-    if (bits >= 8) json += String.fromCharCode((acc >> (bits -= 8)) & 255);
-  }
+  const b64 = parts[1].replace(/=+$/, '');
   let claims;
   try {
-    // A dangling sixth bit group cannot encode a byte: not base64.
-    if (bits >= 6) return undefined;
-    claims = JSON.parse(json);
+    // Either alphabet (as the core); anything else (`atob` would skip whitespace) is no JWT.
+    if (/[^\w+/-]/.test(b64)) return undefined;
+    // The payload's bytes one char each (Latin-1): no UTF-8 decoding, so no engine's decoder
+    // (or its absence: Hermes) changes what is read. Bytes above 0x7F only occur inside JSON
+    // strings, where any char is allowed; outside them, as for the core, they make it no JSON.
+    claims = JSON.parse(latin1(b64.replace(/-/g, '+').replace(/_/g, '/')));
   } catch {
     return undefined;
   }
