@@ -634,8 +634,12 @@ pub extern "C" fn ctm_peer_newer(h: i32, now: f64, issued: f64, expires: f64) ->
 pub extern "C" fn ctm_held(h: i32) {
     clear();
     with!(h, (), |m| {
+        // Not `.flatten()`: the iterator adapter costs the module ~20 B more.
+        #[allow(clippy::manual_flatten)]
         for i in m.held() {
-            tokens(i.token, i.refresh_token, i.ws_token);
+            if let Some(i) = i {
+                tokens(i.token, i.refresh_token, i.ws_token);
+            }
         }
     })
 }

@@ -402,6 +402,14 @@ struct Cycle<T> {
     phase: Phase<T>,
 }
 
+/// The earlier of two optional times (smaller in wasm than an iterator chain).
+fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        _ => a.or(b),
+    }
+}
+
 /// The sans-IO token manager, its tokens as `T` (see [`Token`]). See the crate docs for the
 /// protocol.
 #[derive(Debug)]
@@ -882,7 +890,7 @@ impl<T: Token> Machine<T> {
         });
         let expiry = self.current.as_ref().filter(|c| !c.expired_emitted).map(|c| c.info.expires_at);
         let refresh = self.next_refresh.filter(|_| self.cycle.is_none() && self.session == Session::Active && !self.failed);
-        [cycle, expiry, refresh].into_iter().flatten().min()
+        earliest(earliest(cycle, expiry), refresh)
     }
 
     /// The current token, if any (possibly near expiry: see [`usable_token`](Self::usable_token)).
@@ -892,12 +900,12 @@ impl<T: Token> Machine<T> {
 
     /// Every token the machine holds: the current one's and that of a login in flight. A shell
     /// that keeps token texts itself (see [`Token`]) may forget any other.
-    pub fn held(&self) -> impl Iterator<Item = &TokenInfo<T>> {
+    pub fn held(&self) -> [Option<&TokenInfo<T>>; 2] {
         let login = match &self.cycle {
             Some(Cycle { phase: Phase::LoggingIn { info, .. }, .. }) => Some(info),
             _ => None,
         };
-        self.current.as_ref().map(|c| &c.info).into_iter().chain(login)
+        [self.current(), login]
     }
 
     /// The current token if it may be handed out at `now`: not revoked and not within
