@@ -119,7 +119,7 @@ impl Fields<Handle> for Prepared<'_> {
         Value::Missing
     }
     fn field(&self, i: usize) -> Value<Handle> {
-        self.0.get(i).cloned().unwrap_or(Value::Missing)
+        self.0.get(i).copied().unwrap_or(Value::Missing)
     }
     fn jwt_exp(&self, _: &Handle) -> Result<Option<f64>, TokenError> {
         match self.0[JWT_EXP] {
@@ -160,9 +160,10 @@ fn os(text: Option<&str>) {
 
 /// Handles: a token, then the refresh and WebSocket tokens (`-1` for none).
 fn tokens(token: Handle, refresh: Option<Handle>, ws: Option<Handle>) {
-    for t in [Some(token), refresh, ws] {
-        n(t.map_or(-1.0, |h| f64::from(h.0)));
-    }
+    let h = |t: Option<Handle>| n(t.map_or(-1.0, |h| f64::from(h.0)));
+    h(Some(token));
+    h(refresh);
+    h(ws);
 }
 
 fn info(i: &TokenInfo<Handle>) {

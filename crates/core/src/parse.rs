@@ -45,7 +45,7 @@ impl Token for String {
 }
 
 /// A value read from a token response, whatever its source (a JS object, JSON, a map).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<T = String> {
     /// The field is absent (or `undefined`).
     Missing,
