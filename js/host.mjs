@@ -4,10 +4,10 @@
 // actions. It is written against an `exports` object (functions plus `memory`), so the same
 // host drives a WebAssembly instance or a wasm2js translation (React Native / Hermes).
 // The core's functions are exported under one-letter names (src/lib.rs, `export_name`):
-// i ctm_in, o out, n new, g get, s start, r refresh, u unauthorized, l logout, d dispose,
-// f field, k fetch_ok, F fetch_failed, L login_result, t timeout, m resume, O online,
-// S stored, T tab_token, p poll, D deadline, U ready_until, a state, z snapshot, c current,
-// h hello, P peer_newer, M fetch_timeout.
+// o out, n new, g get, s start, r refresh, u unauthorized, l logout, d dispose, f field,
+// k fetch_ok, F fetch_failed, L login_result, t timeout, m resume, O online, S stored,
+// T tab_token, p poll, D deadline, U ready_until, a state, z snapshot, c current, h hello,
+// P peer_newer, M fetch_timeout, H held.
 //
 // Portability: no class syntax, no private fields, no top-level await; every platform API
 // (document, navigator.locks, BroadcastChannel, localStorage, AbortController…) is

@@ -121,6 +121,16 @@ fn respond(h: i32, now: f64, op: f64, token: &str, secs: f64) {
     ctm_fetch_ok(h, now, op, 1, -1.0);
 }
 
+/// Starts `h` (a machine with a login step) and answers its fetch with `token`: returns the
+/// login action's op and the rest of its fields (the info).
+fn start_to_login(h: i32, token: &str) -> (f64, Out) {
+    ctm_start(h, T0);
+    let op = fetch_op(&mut drain(h));
+    respond(h, T0, op, token, 3600.0);
+    let (_, mut login) = drain(h).into_iter().find(|(k, _)| *k == 3).expect("a login");
+    (login.n(), login)
+}
+
 #[wasm_bindgen_test]
 fn cold_get_token_fetches_once_then_settles_every_waiter_and_the_token_is_ready() {
     let h = machine(false, false);
@@ -240,12 +250,7 @@ fn held_names_the_current_tokens_and_those_of_a_login_in_flight() {
         o.nums.iter().map(|&v| text(v)).collect::<Vec<_>>()
     };
     let h = machine(true, false);
-    ctm_start(h, T0);
-    let op = fetch_op(&mut drain(h));
-    respond(h, T0, op, "first", 3600.0);
-    let mut actions = drain(h);
-    let (_, login) = actions.iter_mut().find(|(k, _)| *k == 3).expect("a login");
-    let login_op = login.n();
+    let (login_op, _) = start_to_login(h, "first");
     assert_eq!(held(h), [Some("first".into()), None, None], "the login's");
     ctm_login_result(h, T0, login_op, 0);
     drain(h);
@@ -264,12 +269,7 @@ fn held_names_the_current_tokens_and_those_of_a_login_in_flight() {
 #[wasm_bindgen_test]
 fn logout_ends_the_session_and_later_calls_reject_logged_out() {
     let h = machine(true, false);
-    ctm_start(h, T0);
-    let op = fetch_op(&mut drain(h));
-    respond(h, T0, op, "t", 3600.0);
-    let mut actions = drain(h);
-    let (_, login) = actions.iter_mut().find(|(k, _)| *k == 3).expect("a login");
-    let login_op = login.n();
+    let (login_op, mut login) = start_to_login(h, "t");
     assert_eq!(login.info().0, "t");
     ctm_login_result(h, T0, login_op, 0);
     drain(h);

@@ -9,21 +9,8 @@
 //! `printf 'number\t" 1.5e3 "\n' | cargo run -q -p chat-token-core --example decoders`
 
 use chat_token_core::parse::{jwt_exp, parse_http_date, parse_number, parse_retry_after};
-use chat_token_core::{Fields, Value};
+use chat_token_core::Token;
 use std::io::{BufRead, Write};
-
-/// A response with no fields: only here to reach `Fields`' default decoders (`blank` is the
-/// public face of the crate-private `trim`).
-struct NoFields;
-
-impl Fields for NoFields {
-    fn is_object(&self) -> bool {
-        true
-    }
-    fn get(&self, _path: &[&str]) -> Value {
-        Value::Missing
-    }
-}
 
 /// Decodes one JSON string literal (the whole of `s`).
 fn unquote(s: &str) -> Option<String> {
@@ -115,7 +102,8 @@ fn answer(line: &str) -> Result<String, &'static str> {
         "trim" => format!(
             "{{\"ok\":true,\"value\":{},\"blank\":{}}}",
             quote(input.trim()),
-            NoFields.blank(&input)
+            // `Token::is_blank`: the public face of the crate-private `trim`.
+            input.is_blank()
         ),
         "number" => parse_number(&input).map_or("null".into(), |n| ok(num(n))),
         "jwt_exp" => match jwt_exp(&input) {

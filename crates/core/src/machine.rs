@@ -467,7 +467,6 @@ impl Machine {
 }
 
 impl<T: Token> Machine<T> {
-
     /// A manager for a `cfg` its shell has already checked by the rules of
     /// [`Config::validate`] (the JavaScript host validates the options, with the same
     /// messages, before the wasm is even loaded; the wasm module then needs none of them).

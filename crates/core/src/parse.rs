@@ -76,22 +76,11 @@ pub trait Fields<T: Token = String> {
         })
     }
 
-    // The decoders below are the core's own; a shell whose platform already decodes these
-    // formats (the JavaScript host: JSON.parse, Number) answers from its own results instead,
-    // so the wasm module links none of them. The decisions (which field wins, ranges, skew,
-    // errors) stay in [`parse_token_response_dated`] either way.
-
-    /// A numeric string's value (`"3600"`, `" 1.5e3 "`): [`parse_number`].
-    fn number(&self, text: &T) -> Option<f64> {
-        text.number()
-    }
-
-    /// Whether the token is empty or whitespace only (Unicode `White_Space`, as `str::trim`).
-    fn blank(&self, token: &T) -> bool {
-        token.is_blank()
-    }
-
-    /// The token's JWT `exp` claim: [`jwt_exp`].
+    /// The token's JWT `exp` claim: [`Token::jwt_exp`]. A shell whose platform decodes the
+    /// JWT itself (the wasm module: its host uses `JSON.parse`) answers from the response
+    /// instead. (Numeric strings and blank tokens are the `Token`'s own questions.) The
+    /// decisions (which field wins, ranges, skew, errors) stay in
+    /// [`parse_token_response_dated`] either way.
     fn jwt_exp(&self, token: &T) -> Result<Option<f64>, TokenError> {
         token.jwt_exp()
     }
@@ -181,7 +170,7 @@ pub fn parse_token_response_dated<T: Token>(
         }
     };
     let token = match value {
-        Value::Str(s) if src.blank(&s) => return Err(TokenError::invalid_response(FIELDS[i], "must not be empty")),
+        Value::Str(s) if s.is_blank() => return Err(TokenError::invalid_response(FIELDS[i], "must not be empty")),
         Value::Str(s) => s,
         _ => return Err(TokenError::invalid_response(FIELDS[i], "must be a string")),
     };
@@ -244,7 +233,7 @@ fn number_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<(&'st
         let n = match src.field(i) {
             Value::Missing | Value::Null => continue,
             Value::Num(n) => n,
-            Value::Str(s) => src.number(&s).unwrap_or(f64::NAN),
+            Value::Str(s) => s.number().unwrap_or(f64::NAN),
             Value::Other => f64::NAN,
         };
         if !n.is_finite() || n <= 0.0 {
