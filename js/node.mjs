@@ -1,21 +1,31 @@
-// Source of pkg/index.cjs (Node CommonJS, also what Jest loads). The wasm next to this file is
-// read and instantiated synchronously on first use — the first `new TokenManager()` (or
-// `init()`) — not at require time, so code that only imports the package never touches the
-// file system: e.g. Next.js's server render of a client component bundled by Turbopack, where
-// `__dirname` is a virtual path and the provider creates its manager only in the browser.
+// Source of pkg/index.cjs (Node CommonJS, also what Jest loads): the wasm-bindgen TokenManager
+// (src/). The wasm next to this file is read and instantiated synchronously on first use — the
+// first `new TokenManager()` (or `init()`) — not at require time, so code that only imports
+// the package never touches the file system: e.g. Next.js's server render of a client
+// component bundled by Turbopack, where `__dirname` is a virtual path and the provider creates
+// its manager only in the browser.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHost } from './host.mjs';
+import { initSync, TokenManager as WasmTokenManager } from '../target/wasm-pack/web/chat_token_manager.js';
 
-let wasm = null;
-const instantiate = () => (wasm ??= new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(__dirname, 'chat_token_manager.wasm'))), {}).exports);
-const sdk = createHost(instantiate);
+let loaded = false;
+function load() {
+  if (!loaded) {
+    initSync({ module: readFileSync(join(__dirname, 'chat_token_manager_bg.wasm')) });
+    loaded = true;
+  }
+}
 
-export class TokenManager extends sdk.TokenManager {
+export class TokenManager extends WasmTokenManager {
   constructor(options) {
-    sdk.provide(instantiate());
+    load();
     super(options);
   }
 }
+// `using manager = new TokenManager(…)` disposes it (wasm-bindgen's own Symbol.dispose only frees).
+TokenManager.prototype[Symbol.dispose] = TokenManager.prototype.dispose;
+
 /** Loads the wasm now (it is otherwise loaded by the first `new TokenManager()`). */
-export const init = sdk.init;
+export async function init() {
+  load();
+}

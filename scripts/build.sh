@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BIN="$PWD/node_modules/.bin"
-cargo build --quiet --release --target wasm32-unknown-unknown -p chat-token-manager
+cargo build --quiet --release --target wasm32-unknown-unknown -p chat-token-abi
 mkdir -p pkg
 # Stale outputs of the old wasm-bindgen build, and of the UTF-8 fallback codecs (gone: no text
 # is encoded for the wasm).
@@ -22,7 +22,7 @@ rm -f pkg/utf8.mjs pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/cha
 "$BIN/wasm-opt" -Oz --converge --ignore-implicit-traps --zero-filled-memory --low-memory-unused --reorder-functions-by-name --strip-debug --strip-producers --strip-target-features \
   --mvp-features --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
   --remove-exports=__data_end --remove-exports=__heap_base \
-  target/wasm32-unknown-unknown/release/chat_token_manager.wasm -o pkg/chat_token_manager.wasm
+  target/wasm32-unknown-unknown/release/chat_token_abi.wasm -o pkg/chat_token_manager.wasm
 # Zero the text in the wasm's data section that only Rust's panic and formatting paths refer
 # to: panic messages ("index out of bounds: …"), source locations (`src/lib.rs`,
 # `/rustc/<hash>/library/…`, and the 16-byte `Location`s naming them), the allocation-failure
@@ -40,7 +40,13 @@ node -e '
   const t = s.replace(/import\("node:fs\/promises"\)/, "import(/* webpackIgnore: true */ /* @vite-ignore */ \"node:fs/promises\")");
   if (t === s) { console.error("build: the node:fs/promises import was not found in pkg/index.mjs"); process.exit(1); }
   fs.writeFileSync(f, t);'
-"$BIN/esbuild" js/node.mjs "${ESBUILD[@]}" --format=cjs --platform=node --outfile=pkg/index.cjs
+# The wasm-bindgen TokenManager (src/, over the same core): wasm-pack writes the module and its
+# glue; the Node entries use it (the browser and React Native entries still use the numeric ABI
+# and js/host.mjs until the port of issue 13 reaches them).
+PATH="$BIN:$PATH" wasm-pack --quiet build --release --target web --out-dir target/wasm-pack/web --no-pack
+test -s target/wasm-pack/web/chat_token_manager_bg.wasm
+cp target/wasm-pack/web/chat_token_manager_bg.wasm pkg/
+"$BIN/esbuild" js/node.mjs --bundle --minify --target=es2022 --legal-comments=none --log-level=error --format=cjs --platform=node --outfile=pkg/index.cjs
 # A second pass by terser over esbuild's output: its compressor (3 passes) and its mangler
 # (names by frequency) take another ~0.3 KB gzip off each entry. esbuild keeps doing what
 # terser does not: bundling, the defines and `--mangle-props=^_`. The two bundler comments

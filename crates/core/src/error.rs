@@ -1,5 +1,7 @@
 //! The one error type of the SDK, with stable string codes.
 
+use alloc::borrow::Cow;
+
 use crate::Millis;
 
 /// Why an operation failed. Each variant maps to one stable [`code`](ErrorKind::code).
@@ -9,7 +11,7 @@ use crate::Millis;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ErrorKind {
     /// An option has the wrong type or an out-of-range value.
-    #[error("invalid option `{field}`: expected {expected}")]
+    #[error("{}", self.message())]
     InvalidOptions {
         /// The option's name, dotted for nested options (`retry.maxAttempts`).
         field: &'static str,
@@ -17,23 +19,23 @@ pub enum ErrorKind {
         expected: &'static str,
     },
     /// The token request did not reach the backend or its answer was lost.
-    #[error("network error while fetching the chat token")]
+    #[error("{}", self.message())]
     Network,
     /// The token request took longer than `fetchTimeoutMs` and was aborted.
-    #[error("the token request timed out and was aborted")]
+    #[error("{}", self.message())]
     Timeout,
     /// The token endpoint answered with an HTTP error status (see `status`).
-    #[error("the token endpoint answered with an HTTP error status")]
+    #[error("{}", self.message())]
     Http,
     /// The token endpoint answered 429 Too Many Requests.
-    #[error("the token endpoint is rate limiting requests")]
+    #[error("{}", self.message())]
     RateLimited,
     /// The backend refused the app's credentials (401/403), or a token it just issued was
     /// rejected by the chat service.
-    #[error("{0}")]
+    #[error("{}", self.message())]
     Unauthorized(&'static str),
     /// The token response is malformed.
-    #[error("invalid token response: `{field}` {problem}")]
+    #[error("{}", self.message())]
     InvalidResponse {
         /// The offending field (`authToken`, `expiresIn`, `data.expiresAt`, `body`, ...).
         field: &'static str,
@@ -41,23 +43,44 @@ pub enum ErrorKind {
         problem: &'static str,
     },
     /// The app's `login` callback failed or did not settle within `loginTimeoutMs`.
-    #[error("{0}")]
+    #[error("{}", self.message())]
     LoginFailed(&'static str),
     /// The session this request belonged to ended (`logout()` or a user switch).
-    #[error("the result was discarded because the session ended")]
+    #[error("{}", self.message())]
     Discarded,
     /// The manager was disposed.
-    #[error("the token manager is disposed")]
+    #[error("{}", self.message())]
     Disposed,
     /// Three consecutive permanent failures: the manager stopped until `start()` or `refresh()`.
-    #[error("token refresh stopped after repeated permanent failures; call start() or refresh() to try again")]
+    #[error("{}", self.message())]
     Failed,
     /// The user logged out: only `start()` begins a new session.
-    #[error("logged out; call start() to begin a new session")]
+    #[error("{}", self.message())]
     LoggedOut,
 }
 
 impl ErrorKind {
+    /// The message, as JavaScript's `error.message` and `Display` show it (built without
+    /// `core::fmt`: its parts are static text and, at most, a field's name).
+    pub fn message(&self) -> Cow<'static, str> {
+        let joined = |parts: [&str; 4]| -> Cow<'static, str> { Cow::Owned(parts.concat()) };
+        match self {
+            Self::InvalidOptions { field, expected } => joined(["invalid option `", field, "`: expected ", expected]),
+            Self::Network => Cow::Borrowed("network error while fetching the chat token"),
+            Self::Timeout => Cow::Borrowed("the token request timed out and was aborted"),
+            Self::Http => Cow::Borrowed("the token endpoint answered with an HTTP error status"),
+            Self::RateLimited => Cow::Borrowed("the token endpoint is rate limiting requests"),
+            Self::Unauthorized(message) | Self::LoginFailed(message) => Cow::Borrowed(message),
+            Self::InvalidResponse { field, problem } => joined(["invalid token response: `", field, "` ", problem]),
+            Self::Discarded => Cow::Borrowed("the result was discarded because the session ended"),
+            Self::Disposed => Cow::Borrowed("the token manager is disposed"),
+            Self::Failed => {
+                Cow::Borrowed("token refresh stopped after repeated permanent failures; call start() or refresh() to try again")
+            }
+            Self::LoggedOut => Cow::Borrowed("logged out; call start() to begin a new session"),
+        }
+    }
+
     /// The stable code JavaScript sees as `error.code`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -79,7 +102,7 @@ impl ErrorKind {
 
 /// An error with the facts a caller needs to react to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}")]
+#[error("{}", self.kind.message())]
 pub struct TokenError {
     /// What went wrong.
     pub kind: ErrorKind,
@@ -127,3 +150,19 @@ impl TokenError {
         self.kind.code()
     }
 }
+
+/// The token-free summary of an error that snapshots carry (`snapshot().lastError`):
+/// `{ code, message, status, retryable }`, `status` null when there was none.
+#[cfg(feature = "serde")]
+impl serde::Serialize for TokenError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut summary = serializer.serialize_struct("TokenError", 4)?;
+        summary.serialize_field("code", self.code())?;
+        summary.serialize_field("message", &*self.kind.message())?;
+        summary.serialize_field("status", &self.status)?;
+        summary.serialize_field("retryable", &self.retryable)?;
+        summary.end()
+    }
+}
+

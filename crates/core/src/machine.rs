@@ -103,6 +103,7 @@ impl Config {
 
 /// Why a token was fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
 pub enum Reason {
     /// The first token of a session.
     Initial,
@@ -131,6 +132,7 @@ impl Reason {
 
 /// Where a token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
 pub enum Source {
     /// The app backend.
     Network,
@@ -153,6 +155,7 @@ impl Source {
 
 /// The manager's observable state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
 pub enum State {
     /// No token and nothing in flight.
     Idle,
@@ -193,6 +196,7 @@ impl State {
 
 /// A token and what the manager knows about it (its strings as `T`: see [`Token`]).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
 pub struct TokenInfo<T = String> {
     /// The token.
     pub token: T,
@@ -207,8 +211,10 @@ pub struct TokenInfo<T = String> {
     /// Where it came from.
     pub source: Source,
     /// Refresh token from the response, if any.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub refresh_token: Option<T>,
     /// WebSocket token from the response, if any.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ws_token: Option<T>,
 }
 
@@ -347,6 +353,7 @@ pub enum LoginResult {
 
 /// A token-free view of the manager for diagnostics.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
 pub struct Snapshot {
     /// Current state.
     pub state: State,

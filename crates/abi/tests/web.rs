@@ -4,7 +4,7 @@
 //! (`WASM_BINDGEN_USE_BROWSER=1`).
 #![cfg(target_arch = "wasm32")]
 
-use chat_token_manager::*;
+use chat_token_abi::*;
 use wasm_bindgen_test::*;
 
 const T0: f64 = 1_700_000_000_000.0;

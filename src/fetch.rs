@@ -1,0 +1,76 @@
+//! A token response as the core reads it, and the built-in fetch's request.
+
+use chat_token_core::{Fields, Value};
+use js_sys::Array;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::js;
+use crate::options::Endpoint;
+
+/// A token response (the JSON body or `fetchToken`'s value), read by path with `Reflect`.
+pub(crate) struct JsFields<'a>(pub(crate) &'a JsValue);
+
+impl Fields for JsFields<'_> {
+    fn is_object(&self) -> bool {
+        js::is_object(self.0) && !Array::is_array(self.0)
+    }
+
+    fn get(&self, path: &[&str]) -> Value {
+        let mut x = self.0.clone();
+        for key in path {
+            x = if js::is_object(&x) { js::get(&x, key) } else { JsValue::UNDEFINED };
+        }
+        if x.is_undefined() {
+            Value::Missing
+        } else if x.is_null() {
+            Value::Null
+        } else if let Some(s) = x.as_string() {
+            Value::Str(s)
+        } else if let Some(n) = x.as_f64() {
+            Value::Num(n)
+        } else {
+            Value::Other
+        }
+    }
+}
+
+/// The built-in fetch's `RequestInit`: `accept: application/json`, the body (an object as
+/// JSON), then the app's `headers` (already resolved), which win over the defaults.
+pub(crate) fn request_init(e: &Endpoint, app_headers: &JsValue, signal: Option<&web_sys::AbortSignal>) -> Result<web_sys::RequestInit, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(&e.method);
+    init.set_credentials(e.credentials);
+    init.set_signal(signal);
+    let headers = web_sys::Headers::new()?;
+    headers.set("accept", "application/json")?;
+    if e.body.is_string() {
+        init.set_body(&e.body);
+    } else if js::is_object(&e.body) {
+        if let Ok(text) = js_sys::JSON::stringify(&e.body) {
+            init.set_body(&text);
+            headers.set("content-type", "application/json")?;
+        }
+    }
+    if !app_headers.is_undefined() && !app_headers.is_null() {
+        // A plain object, [name, value] pairs or a Headers instance: whatever `new Headers()` takes.
+        let app = web_sys::Headers::new_with_str_sequence_sequence(app_headers)?;
+        if let Some(entries) = js_sys::try_iter(&app)? {
+            for entry in entries {
+                let pair: Array = entry?.unchecked_into();
+                let (name, value) = (pair.get(0).as_string(), pair.get(1).as_string());
+                if let (Some(name), Some(value)) = (name, value) {
+                    headers.set(&name, &value)?;
+                }
+            }
+        }
+    }
+    init.set_headers(&headers);
+    Ok(init)
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `fetch(url, init)` (browsers, workers, Node 18+, React Native).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    pub(crate) fn fetch(url: &str, init: &web_sys::RequestInit) -> Result<js_sys::Promise, JsValue>;
+}
