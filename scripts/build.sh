@@ -46,7 +46,7 @@ node -e '
 PATH="$BIN:$PATH" wasm-pack --quiet build --release --target web --out-dir target/wasm-pack/web --no-pack
 test -s target/wasm-pack/web/chat_token_manager_bg.wasm
 cp target/wasm-pack/web/chat_token_manager_bg.wasm pkg/
-"$BIN/esbuild" js/node.mjs --bundle --minify --target=es2022 --legal-comments=none --log-level=error --format=cjs --platform=node --outfile=pkg/index.cjs
+"$BIN/esbuild" js/node.mjs --inject:js/node-text.mjs --bundle --minify --target=es2022 --legal-comments=none --log-level=error --format=cjs --platform=node --outfile=pkg/index.cjs
 # A second pass by terser over esbuild's output: its compressor (3 passes) and its mangler
 # (names by frequency) take another ~0.3 KB gzip off each entry. esbuild keeps doing what
 # terser does not: bundling, the defines and `--mangle-props=^_`. The two bundler comments

@@ -6,7 +6,6 @@
 //! manager. One `gloo_timers` timeout is re-armed to the machine's next deadline.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use chat_token_core::{
@@ -76,9 +75,10 @@ struct Waiter {
 /// The manager's I/O state (never borrowed across a call into JavaScript).
 #[derive(Default)]
 struct Io {
-    waiters: BTreeMap<u64, Waiter>,
+    /// Callers waiting, by the machine's waiter id (a handful at most: a list).
+    waiters: Vec<(u64, Waiter)>,
     /// Fetches in flight, by op: their abort controllers (`None` where the platform has none).
-    fetches: BTreeMap<u64, Option<web_sys::AbortController>>,
+    fetches: Vec<(u64, Option<web_sys::AbortController>)>,
     listeners: Vec<(u32, EventName, Function)>,
     next_listener: u32,
     /// The one timer and the deadline it was armed for.
@@ -234,7 +234,7 @@ impl Inner {
                 let mut resolvers = None;
                 let promise = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
                 if let Some((resolve, reject)) = resolvers {
-                    self.io.borrow_mut().waiters.insert(id.0, Waiter { resolve, reject, info });
+                    self.io.borrow_mut().waiters.push((id.0, Waiter { resolve, reject, info }));
                 }
                 promise
             }
@@ -374,7 +374,7 @@ impl Inner {
         match action {
             Action::Fetch { op, reason, attempt } => self.fetch(op, reason, attempt),
             Action::AbortFetch { op } => {
-                let controller = self.io.borrow_mut().fetches.remove(&op.0).flatten();
+                let controller = self.take_fetch(op).flatten();
                 if let Some(controller) = controller {
                     controller.abort();
                 }
@@ -400,7 +400,7 @@ impl Inner {
                     Err(e) => Err(errors::to_js(e)),
                 };
                 for id in waiters {
-                    let Some(waiter) = self.io.borrow_mut().waiters.remove(&id.0) else { continue };
+                    let Some(waiter) = self.take_waiter(id.0) else { continue };
                     let _ = match &value {
                         Ok((info, _)) if waiter.info => waiter.resolve.call1(&JsValue::UNDEFINED, info),
                         Ok((_, token)) => waiter.resolve.call1(&JsValue::UNDEFINED, token),
@@ -491,7 +491,7 @@ impl Inner {
     fn fetch(self: &Rc<Self>, op: OpId, reason: Reason, attempt: u32) {
         let controller = web_sys::AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
-        self.io.borrow_mut().fetches.insert(op.0, controller);
+        self.io.borrow_mut().fetches.push((op.0, controller));
         let Some(locks) = &self.locks else {
             // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
             let inner = self.clone();
@@ -531,7 +531,20 @@ impl Inner {
     }
 
     fn in_flight(&self, op: OpId) -> bool {
-        self.io.borrow().fetches.contains_key(&op.0)
+        self.io.borrow().fetches.iter().any(|(id, _)| *id == op.0)
+    }
+
+    /// Forgets fetch `op`; its abort controller, if it was in flight.
+    fn take_fetch(&self, op: OpId) -> Option<Option<web_sys::AbortController>> {
+        let mut io = self.io.borrow_mut();
+        let i = io.fetches.iter().position(|(id, _)| *id == op.0)?;
+        Some(io.fetches.swap_remove(i).1)
+    }
+
+    fn take_waiter(&self, id: u64) -> Option<Waiter> {
+        let mut io = self.io.borrow_mut();
+        let i = io.waiters.iter().position(|(w, _)| *w == id)?;
+        Some(io.waiters.swap_remove(i).1)
     }
 
     /// Fetches a token. If another tab fetched a newer usable token, asks the tabs for it
@@ -581,7 +594,7 @@ impl Inner {
                 }
             }
         };
-        self.io.borrow_mut().fetches.remove(&op.0);
+        self.take_fetch(op);
         let fail = |err: TokenError| self.input(|m, now| m.handle_fetch_failed(now, op, err));
         let retry_after = |headers: &JsValue| js::header(headers, "retry-after").and_then(|v| parse_retry_after(&v, self.now()));
         let value = match outcome {
