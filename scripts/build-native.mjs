@@ -1,43 +1,54 @@
 #!/usr/bin/env node
 // Builds pkg/index.native.js: the React Native (Hermes) entry of the package, the one the
-// `react-native` export condition selects. Hermes has no WebAssembly, so the same optimised
-// module H1's build wrote (pkg/chat_token_manager.wasm) is translated to JavaScript with
-// Binaryen's wasm2js and handed to the same hand-written host (js/) as its `exports` object.
+// `react-native` export condition selects. Hermes has no WebAssembly, so the wasm-bindgen
+// module (src/) is translated to JavaScript with Binaryen's wasm2js:
 //
+//   0. cargo builds the module without reference types and multi-value (wasm2js translates
+//      neither; with them wasm-bindgen adds an externref table and wasm2js refuses "modules with
+//      multiple tables"), with `strip` on: std's precompiled features would otherwise land in
+//      the `target_features` section and wasm-bindgen would look for the externref table
+//      anyway; then `wasm-bindgen --target bundler` writes the module and its glue;
 //   1. wasm-opt: lower the post-MVP features wasm2js cannot translate (sign-extension,
 //      non-trapping float-to-int, bulk memory), then -Oz;
-//   2. wasm2js -Oz → an `asmFunc(imports)` returning an object shaped like
-//      `instance.exports` (the functions, and `memory` with `.buffer`);
-//   3. esbuild bundles that with the host into one CommonJS file (target es2020: private
-//      fields and class fields lowered);
+//   2. wasm2js -Oz → an ES module importing the glue's functions and exporting the module's;
+//      the glue's cached byte view is refreshed when the memory's buffer changes (see below);
+//   3. esbuild bundles that with js/native.mjs into one CommonJS file (target es2020), with
+//      js/native-globals.mjs injected (TextEncoder/TextDecoder/AbortController stand-ins where
+//      the host has none);
 //   4. TypeScript lowers the rest to ES5 (classes, async functions, let/const, optional
 //      chaining, spread), which Hermes parses (its CLI has no class support) and Metro takes;
 //   5. esbuild minifies (target es5).
-// Needs pkg/chat_token_manager.wasm (bash scripts/build.sh). Prints raw and gzip -9 sizes.
-// Intermediate files go to target/native/.
+// Prints raw and gzip -9 sizes. Intermediate files go to target/native/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(ROOT, 'package.json'));
 const BIN = join(ROOT, 'node_modules', '.bin');
-// The inputs and output can be overridden to try the pipeline on other files.
-const WASM = process.env.NATIVE_WASM || join(ROOT, 'pkg', 'chat_token_manager.wasm');
 const OUT = process.env.NATIVE_OUT || join(ROOT, 'pkg', 'index.native.js');
 const TMP = join(ROOT, 'target', 'native');
-const HOST = process.env.NATIVE_HOST || join(ROOT, 'js', 'host.mjs');
+const WBG = join(TMP, 'wbg');
 
 function die(msg) {
   console.error(`build-native: ${msg}`);
   process.exit(1);
 }
-if (!existsSync(WASM)) die(`missing ${relative(ROOT, WASM)}: run bash scripts/build.sh first`);
-if (!existsSync(HOST)) die(`missing ${relative(ROOT, HOST)} (the JavaScript host)`);
-mkdirSync(TMP, { recursive: true });
+mkdirSync(WBG, { recursive: true });
+
+// ---- 0. the module without reference types, and its glue ------------------------------------
+// A target dir of its own: other RUSTFLAGS would otherwise rebuild the web module every time.
+const CARGO_TARGET = join(ROOT, 'target', 'native-cargo');
+execFileSync('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'chat-token-manager', '--target-dir', CARGO_TARGET], {
+  cwd: ROOT,
+  stdio: 'inherit',
+  env: { ...process.env, RUSTFLAGS: '-C target-feature=-reference-types,-multivalue', CARGO_PROFILE_RELEASE_STRIP: 'true' },
+});
+const WASM = join(CARGO_TARGET, 'wasm32-unknown-unknown', 'release', 'chat_token_manager.wasm');
+execFileSync('wasm-bindgen', ['--target', 'bundler', '--out-dir', WBG, WASM], { stdio: 'inherit' });
 
 // ---- 1. lower the features wasm2js cannot translate ----------------------------------------
 // Read with every feature rustc may emit enabled; optimise first, lower last, so nothing
@@ -54,52 +65,37 @@ const FEATURES = [
 ];
 const lowered = join(TMP, 'lowered.wasm');
 execFileSync(join(BIN, 'wasm-opt'), [
-  WASM, ...FEATURES, '-Oz',
+  join(WBG, 'chat_token_manager_bg.wasm'), ...FEATURES, '-Oz',
   '--signext-lowering', '--llvm-nontrapping-fptoint-lowering', '--llvm-memory-copy-fill-lowering',
   '-o', lowered,
 ], { stdio: 'inherit' });
 
 // ---- 2. wasm2js -------------------------------------------------------------------------
-const raw = join(TMP, 'wasm2js.mjs');
-execFileSync(join(BIN, 'wasm2js'), [lowered, ...FEATURES, '-Oz', '-o', raw], { stdio: 'inherit' });
-let js = readFileSync(raw, 'utf8');
-// wasm2js writes an ES module: `import … from 'env'` for imports, `function asmFunc(imports)`,
-// then `var retasmFunc = asmFunc({…}); export var x = retasmFunc.x;`. The module must be
-// self-contained (the core never calls out); keep only asmFunc and export it.
-const imports = js.match(/^import .*$/gm);
-if (imports) die(`the wasm module has imports, which the native build does not wire: ${imports.join(' ')}`);
-const tail = js.indexOf('\nvar retasmFunc = asmFunc(');
-if (!js.includes('function asmFunc(') || tail < 0) die('unexpected wasm2js output: no asmFunc');
-js = js.slice(0, tail) + '\nexport { asmFunc };\n';
+const translated = join(WBG, 'wasm2js.mjs');
+execFileSync(join(BIN, 'wasm2js'), [lowered, ...FEATURES, '-Oz', '-o', translated], { stdio: 'inherit' });
+const js = readFileSync(translated, 'utf8');
+if (!js.includes("from './chat_token_manager_bg.js'")) die('unexpected wasm2js output: it does not import the glue');
 if (/\bWebAssembly\b/.test(js)) die('wasm2js output mentions WebAssembly');
-const asmFile = join(TMP, 'asm.mjs');
-writeFileSync(asmFile, js);
+// The glue refreshes its cached Uint8Array view of the memory only when the old buffer is
+// detached (`byteLength === 0`), which a WebAssembly memory's is after it grows; wasm2js's
+// memory swaps in a new buffer and leaves the old one attached, so the view would go stale
+// (garbled strings after the memory grew). The view is refreshed when the buffer changes.
+const GLUE = join(WBG, 'chat_token_manager_bg.js');
+const glue = readFileSync(GLUE, 'utf8');
+const STALE = 'cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0';
+if (!glue.includes(STALE)) die("the glue's memory-view check changed: review the wasm2js fix in scripts/build-native.mjs");
+writeFileSync(GLUE, glue.replace(STALE, 'cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer'));
 
-// ---- 3. bundle with the host ---------------------------------------------------------------
-// The host (createHost) takes any object shaped like `instance.exports`; here it comes from
-// asmFunc, synchronously (provide), so the manager is ready at require time, as in Node's
-// CommonJS entry; init() is there for parity and resolves at once.
-const entry = join(TMP, 'entry.mjs');
-// The entry exports what createHost returns (the other entries' public API), less `provide`.
-const { createHost } = await import(pathToFileURL(HOST).href);
-const api = Object.keys(createHost(() => null)).filter((k) => k !== 'provide');
-writeFileSync(entry, `import { asmFunc } from './asm.mjs';
-import { createHost } from ${JSON.stringify(HOST)};
-const wasm = asmFunc({});
-const host = createHost(() => wasm);
-host.provide(wasm);
-${api.map((k) => `export const ${k} = host.${k};`).join('\n')}
-`);
+// ---- 3. bundle with the entry ------------------------------------------------------------
 const esbuild = require('esbuild');
 const bundled = esbuild.buildSync({
-  entryPoints: [entry],
+  entryPoints: [join(ROOT, 'js', 'native.mjs')],
+  inject: [join(ROOT, 'js', 'native-globals.mjs')],
   bundle: true,
   write: false,
   format: 'cjs',
   platform: 'neutral',
   target: 'es2020',
-  // As scripts/build.sh: the host's internal properties start with `_`.
-  mangleProps: /^_/,
   legalComments: 'none',
   logLevel: 'warning',
 }).outputFiles[0].text;
@@ -139,10 +135,10 @@ const probe = { exports: {} };
 new Function('module', 'exports', min)(probe, probe.exports);
 const names = Object.keys(probe.exports);
 if (!names.includes('TokenManager')) die(`the built entry exports no TokenManager (exports: ${names.join(', ')})`);
-const banner = '/* chat-token-manager — React Native (Hermes) build: the Rust core translated to JavaScript by wasm2js. */\n';
+const banner = '/* chat-token-manager — React Native (Hermes) build: the wasm-bindgen module translated to JavaScript by wasm2js. */\n';
 writeFileSync(OUT, `${banner}${min}0&&(module.exports={${names.join(",")}});\n`);
 
 const bytes = readFileSync(OUT);
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 console.log(`pkg/index.native.js: ${kb(bytes.length)} raw, ${kb(gzipSync(bytes, { level: 9 }).length)} gzip -9` +
-  ` (wasm ${kb(readFileSync(WASM).length)} → wasm2js ${kb(Buffer.byteLength(js))} unminified)`);
+  ` (wasm ${kb(readFileSync(lowered).length)} → wasm2js ${kb(Buffer.byteLength(js))} unminified)`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The React Native layer: pkg/index.native.js (the core through wasm2js, no WebAssembly)
+# The React Native layer: pkg/index.native.js (the wasm-bindgen module through wasm2js, no WebAssembly)
 #   1. the SDK's scenarios under the real `hermes` binary (tests/hermes/run.mjs);
 #   2. the whole JS suite (tests/js/) in Node with `chat-token-manager` resolved to that same
 #      file, so the translated core meets every expectation the WebAssembly one does.
@@ -12,14 +12,11 @@ if [ ! -f tests/hermes/node_modules/hermes-engine-cli/package.json ] || [ ! -f t
   echo "[hermes] installing hermes-engine-cli, metro (npm ci --prefix tests/hermes)"
   npm ci --prefix tests/hermes --no-audit --no-fund --loglevel=error
 fi
-if [ ! -f pkg/chat_token_manager.wasm ]; then
-  bash scripts/build.sh
-fi
 stale=0
 if [ ! -f pkg/index.native.js ]; then
   stale=1
 else
-  for f in pkg/chat_token_manager.wasm js/*.mjs scripts/build-native.mjs; do
+  for f in src/*.rs crates/core/src/*.rs Cargo.toml Cargo.lock js/native*.mjs scripts/build-native.mjs; do
     if [ -e "$f" ] && [ "$f" -nt pkg/index.native.js ]; then stale=1; fi
   done
 fi

@@ -2,6 +2,7 @@
 
 use chat_token_core::{Fields, Value};
 use js_sys::Array;
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::js;
@@ -35,34 +36,44 @@ impl Fields for JsFields<'_> {
 }
 
 /// The built-in fetch's `RequestInit`: `accept: application/json`, the body (an object as
-/// JSON), then the app's `headers` (already resolved), which win over the defaults.
+/// JSON), then the app's `headers` (already resolved: a plain object, `[name, value]` pairs or
+/// a `Headers`), which win over the defaults. The headers are a plain object, which every
+/// `fetch` takes (React Native's and bare Hermes hosts may have no `Headers` class).
 pub(crate) fn request_init(e: &Endpoint, app_headers: &JsValue, signal: Option<&web_sys::AbortSignal>) -> Result<web_sys::RequestInit, JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_method(&e.method);
     init.set_credentials(e.credentials);
     init.set_signal(signal);
-    let headers = web_sys::Headers::new()?;
-    headers.set("accept", "application/json")?;
+    let headers = js::object();
+    js::set(&headers, "accept", &JsValue::from_str("application/json"));
     if e.body.is_string() {
         init.set_body(&e.body);
     } else if js::is_object(&e.body) {
         if let Ok(text) = js_sys::JSON::stringify(&e.body) {
             init.set_body(&text);
-            headers.set("content-type", "application/json")?;
+            js::set(&headers, "content-type", &JsValue::from_str("application/json"));
         }
     }
-    if !app_headers.is_undefined() && !app_headers.is_null() {
-        // A plain object, [name, value] pairs or a Headers instance: whatever `new Headers()` takes.
-        let app = web_sys::Headers::new_with_str_sequence_sequence(app_headers)?;
-        if let Some(entries) = js_sys::try_iter(&app)? {
-            for entry in entries {
-                let pair: Array = entry?.unchecked_into();
-                let (name, value) = (pair.get(0).as_string(), pair.get(1).as_string());
-                if let (Some(name), Some(value)) = (name, value) {
-                    headers.set(&name, &value)?;
-                }
+    if Array::is_array(app_headers) {
+        for pair in Array::from(app_headers).iter() {
+            let pair = Array::from(&pair);
+            if let Some(name) = pair.get(0).as_string() {
+                js::set(&headers, &name, &pair.get(1));
             }
         }
+    } else if let Some(for_each) = js::method(app_headers, "forEach") {
+        // A `Headers` (its entries are not own properties).
+        let copy = Closure::<dyn FnMut(JsValue, JsValue)>::new({
+            let headers = headers.clone();
+            move |value: JsValue, name: JsValue| {
+                if let Some(name) = name.as_string() {
+                    js::set(&headers, &name, &value);
+                }
+            }
+        });
+        for_each.call1(app_headers, copy.as_ref())?;
+    } else if js::is_object(app_headers) {
+        js_sys::Object::assign(headers.unchecked_ref::<js_sys::Object>(), app_headers.unchecked_ref::<js_sys::Object>());
     }
     init.set_headers(&headers);
     Ok(init)

@@ -278,7 +278,7 @@ impl TokenManager {
     pub fn on(
         &self,
         #[wasm_bindgen(unchecked_param_type = "keyof TokenManagerEvents")] event: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "(payload: never) => void")] listener: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "(payload: TokenManagerEvents[keyof TokenManagerEvents]) => void")] listener: JsValue,
     ) -> Result<Function, JsValue> {
         self.inner.on(&event, listener)
     }

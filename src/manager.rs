@@ -321,6 +321,9 @@ impl Inner {
             (io.timer.take(), std::mem::take(&mut io.hooks), io.app_state.take(), io.presence.take())
         };
         drop((timer, hooks, app_state, presence));
+        if let Some(bus) = &self.bus {
+            bus.close();
+        }
     }
 
     pub(crate) fn on(self: &Rc<Self>, event: &JsValue, listener: JsValue) -> Result<Function, JsValue> {
@@ -562,7 +565,7 @@ impl Inner {
         if !self.in_flight(op) {
             return;
         }
-        let outcome = match &self.options.source {
+        let request = match &self.options.source {
             TokenSource::FetchToken(f) => {
                 let ctx = js::object();
                 js::set(&ctx, "reason", &JsValue::from_str(reason.as_str()));
@@ -570,10 +573,7 @@ impl Inner {
                 js::set(&ctx, "signal", signal.as_ref().map_or(&JsValue::UNDEFINED, |s| s.as_ref()));
                 let previous = self.machine.borrow().current().map_or(JsValue::NULL, to_js);
                 js::set(&ctx, "previous", &previous);
-                match f.call1(&JsValue::UNDEFINED, &ctx) {
-                    Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
-                    Err(e) => Err(e),
-                }
+                f.call1(&JsValue::UNDEFINED, &ctx).map(|v| Promise::resolve(&v))
             }
             TokenSource::Endpoint(e) => {
                 let headers = if e.headers.is_function() {
@@ -588,48 +588,58 @@ impl Inner {
                 if !self.in_flight(op) {
                     return;
                 }
-                match headers.and_then(|h| fetch::request_init(e, &h, signal.as_ref())).and_then(|init| fetch::fetch(&e.url, &init)) {
-                    Ok(request) => JsFuture::from(request).await,
-                    Err(thrown) => Err(thrown),
-                }
+                headers.and_then(|h| fetch::request_init(e, &h, signal.as_ref())).and_then(|init| fetch::fetch(&e.url, &init))
             }
         };
+        match request {
+            // Handled in the job that settles it, as JavaScript's `await` would (no executor hop).
+            Ok(request) => platform::on_settled(&request, move |outcome| self.fetch_settled(op, outcome)),
+            Err(thrown) => self.fetch_settled(op, Err(thrown)),
+        }
+    }
+
+    /// The token source answered (or threw): a value, a fetch `Response`, or a failure.
+    fn fetch_settled(self: Rc<Self>, op: OpId, outcome: Result<JsValue, JsValue>) {
         self.take_fetch(op);
-        let fail = |err: TokenError| self.input(|m, now| m.handle_fetch_failed(now, op, err));
-        let retry_after = |headers: &JsValue| js::header(headers, "retry-after").and_then(|v| parse_retry_after(&v, self.now()));
         let value = match outcome {
             // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header);
             // anything else is a network error.
             Err(thrown) => {
                 let status = get(&thrown, "status").as_f64().filter(|s| (100.0..600.0).contains(s));
-                let Some(status) = status else { return fail(TokenError::new(ErrorKind::Network)) };
+                let Some(status) = status else { return self.fetch_failed(op, TokenError::new(ErrorKind::Network)) };
                 let ms = get(&thrown, "retryAfterMs").as_f64().filter(|ms| *ms >= 0.0 && ms.is_finite());
-                let wait = ms.map(|ms| ms as Millis).or_else(|| retry_after(&get(&thrown, "headers")));
-                return fail(TokenError::from_status(status as u16, wait));
+                let wait = ms.map(|ms| ms as Millis).or_else(|| self.retry_after(&get(&thrown, "headers")));
+                return self.fetch_failed(op, TokenError::from_status(status as u16, wait));
             }
             Ok(v) => v,
         };
-        let (body, date) = match get(&value, "status").as_f64() {
-            // A fetch Response: status, Retry-After, the Date header (clock skew), the JSON body.
-            Some(status) if js::method(&value, "json").is_some() => {
-                let status = if status > 0.0 { status.min(65535.0) as u16 } else { 0 };
-                let headers = get(&value, "headers");
-                if !(200..300).contains(&status) {
-                    return fail(if status == 0 { TokenError::new(ErrorKind::Network) } else { TokenError::from_status(status, retry_after(&headers)) });
-                }
-                let date = js::header(&headers, "date").and_then(|d| parse_http_date(&d));
-                let body = match js::call(&value, "json", &[]) {
-                    Ok(p) => JsFuture::from(Promise::resolve(&p)).await,
-                    Err(e) => Err(e),
-                };
-                match body {
-                    Ok(body) => (body, date),
-                    Err(_) => return fail(TokenError::invalid_response("body", "is not valid JSON")),
-                }
-            }
-            _ => (value, None),
+        let Some(status) = get(&value, "status").as_f64().filter(|_| js::method(&value, "json").is_some()) else {
+            return self.input(|m, now| m.handle_fetch_response(now, op, &JsFields(&value)));
         };
-        self.input(|m, now| m.handle_fetch_response_dated(now, op, &JsFields(&body), date));
+        // A fetch Response: status, Retry-After, the Date header (clock skew), the JSON body.
+        let status = if status > 0.0 { status.min(65535.0) as u16 } else { 0 };
+        let headers = get(&value, "headers");
+        if !(200..300).contains(&status) {
+            let err = if status == 0 { TokenError::new(ErrorKind::Network) } else { TokenError::from_status(status, self.retry_after(&headers)) };
+            return self.fetch_failed(op, err);
+        }
+        let date = js::header(&headers, "date").and_then(|d| parse_http_date(&d));
+        match js::call(&value, "json", &[]) {
+            Ok(body) => platform::on_settled(&Promise::resolve(&body), move |body| match body {
+                Ok(body) => self.input(|m, now| m.handle_fetch_response_dated(now, op, &JsFields(&body), date)),
+                Err(_) => self.fetch_failed(op, TokenError::invalid_response("body", "is not valid JSON")),
+            }),
+            Err(_) => self.fetch_failed(op, TokenError::invalid_response("body", "is not valid JSON")),
+        }
+    }
+
+    fn fetch_failed(self: &Rc<Self>, op: OpId, err: TokenError) {
+        self.input(|m, now| m.handle_fetch_failed(now, op, err));
+    }
+
+    /// The delay a `Retry-After` header asks for.
+    fn retry_after(&self, headers: &JsValue) -> Option<Millis> {
+        js::header(headers, "retry-after").and_then(|v| parse_retry_after(&v, self.now()))
     }
 
     // ----- cross-tab ----------------------------------------------------------------------

@@ -2,6 +2,9 @@
 //! `AppState` subscription, the cross-tab bus and Web Locks. Everything is feature-detected,
 //! so the same module runs in pages, workers, Node and React Native; drop releases.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -150,11 +153,19 @@ impl Bus {
     }
 }
 
-impl Drop for Bus {
-    fn drop(&mut self) {
+impl Bus {
+    /// Closes the channel (idempotent): a disposed manager hears nothing and, in Node, no
+    /// longer keeps the process alive.
+    pub(crate) fn close(&self) {
         if let Bus::Channel(channel) = self {
             channel.close();
         }
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 
@@ -197,4 +208,27 @@ pub(crate) fn ignore(promise: Promise) {
     wasm_bindgen_futures::spawn_local(async move {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     });
+}
+
+/// Calls `f` with how `promise` settles, from the promise's own reaction job: no executor hop
+/// (a future awaiting it would run one job later), as JavaScript's `await` would. Both
+/// callbacks are freed once either has run.
+pub(crate) fn on_settled(promise: &Promise, f: impl FnOnce(Result<JsValue, JsValue>) + 'static) {
+    type Callbacks = (Closure<dyn FnMut(JsValue)>, Closure<dyn FnMut(JsValue)>);
+    let callbacks: Rc<RefCell<Option<Callbacks>>> = Rc::default();
+    let f = Rc::new(Cell::new(Some(f)));
+    let callback = |fulfilled: bool| {
+        let (callbacks, f) = (callbacks.clone(), f.clone());
+        Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+            // Freed after this call returns (wasm-bindgen defers freeing a running closure).
+            let spent = callbacks.borrow_mut().take();
+            if let Some(f) = f.take() {
+                f(if fulfilled { Ok(value) } else { Err(value) });
+            }
+            drop(spent);
+        })
+    };
+    let (on_fulfilled, on_rejected) = (callback(true), callback(false));
+    let _ = promise.then2(&on_fulfilled, &on_rejected);
+    *callbacks.borrow_mut() = Some((on_fulfilled, on_rejected));
 }
