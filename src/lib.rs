@@ -202,8 +202,12 @@ export interface TokenManagerSnapshot {
   offline: boolean;
 }
 
-/** `on()` typed by event: the listener gets that event's payload. */
+/** The methods of `TokenManager` whose types are written here rather than generated. */
 export interface TokenManager {
+  /**
+   * Subscribes to an event; returns the unsubscribe function. Listener exceptions are caught
+   * and logged.
+   */
   on<K extends keyof TokenManagerEvents>(event: K, listener: (payload: TokenManagerEvents[K]) => void): () => void;
 }
 
@@ -273,13 +277,10 @@ impl TokenManager {
     }
 
     /// Subscribes to an event; returns the unsubscribe function. Listener exceptions are
-    /// caught and logged.
-    #[wasm_bindgen(unchecked_return_type = "() => void")]
-    pub fn on(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "keyof TokenManagerEvents")] event: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "(payload: TokenManagerEvents[keyof TokenManagerEvents]) => void")] listener: JsValue,
-    ) -> Result<Function, JsValue> {
+    /// caught and logged. (Typed in the `TokenManager` interface above: generic over the
+    /// event, which a wasm-bindgen signature cannot be.)
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
         self.inner.on(&event, listener)
     }
 

@@ -77,8 +77,9 @@ struct Waiter {
 struct Io {
     /// Callers waiting, by the machine's waiter id (a handful at most: a list).
     waiters: Vec<(u64, Waiter)>,
-    /// Fetches in flight, by op: their abort controllers (`None` where the platform has none).
-    fetches: Vec<(u64, Option<web_sys::AbortController>)>,
+    /// Fetches in flight, by op: their abort controllers (`None` where the platform has none)
+    /// and, once granted, the cross-tab lock (released when the entry goes).
+    fetches: Vec<(u64, Option<web_sys::AbortController>, Option<HeldLock>)>,
     listeners: Vec<(u32, EventName, Function)>,
     next_listener: u32,
     /// The one timer and the deadline it was armed for.
@@ -377,8 +378,8 @@ impl Inner {
         match action {
             Action::Fetch { op, reason, attempt } => self.fetch(op, reason, attempt),
             Action::AbortFetch { op } => {
-                let controller = self.take_fetch(op).flatten();
-                if let Some(controller) = controller {
+                // Dropping the entry also releases the cross-tab lock, if it held it.
+                if let Some((Some(controller), _lock)) = self.take_fetch(op) {
                     controller.abort();
                 }
             }
@@ -494,32 +495,29 @@ impl Inner {
     fn fetch(self: &Rc<Self>, op: OpId, reason: Reason, attempt: u32) {
         let controller = web_sys::AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
-        self.io.borrow_mut().fetches.push((op.0, controller));
+        self.io.borrow_mut().fetches.push((op.0, controller, None));
         let Some(locks) = &self.locks else {
             // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
             let inner = self.clone();
             spawn_local(async move { inner.ask_then_fetch(op, reason, attempt, signal).await });
             return;
         };
-        // Cross-tab: fetch only while holding the origin-wide lock. It is held until the fetch
-        // settles or its signal aborts (fetch timeout, logout, dispose), never longer; a retry
-        // steals the lock from a frozen holder.
+        // Cross-tab: fetch only while holding the origin-wide lock. It is held until the
+        // fetch's answer is handled (the new token shared) or the fetch is aborted (fetch
+        // timeout, logout, dispose, a token from another tab): as long as the fetch's entry
+        // lives, never longer. A retry steals the lock from a frozen holder.
         let inner = self.clone();
         let lock_signal = signal.clone();
         let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
-            if !inner.in_flight(op) {
-                return JsValue::UNDEFINED;
+            let mut resolver = None;
+            let held = Promise::new(&mut |resolve, _| resolver = Some(resolve));
+            {
+                let mut io = inner.io.borrow_mut();
+                let Some(entry) = io.fetches.iter_mut().find(|(id, ..)| *id == op.0) else { return JsValue::UNDEFINED };
+                entry.2 = resolver.map(HeldLock);
             }
-            let aborted = Promise::new(&mut |resolve, _| {
-                if let Some(signal) = &signal {
-                    let _ = signal.add_event_listener_with_callback("abort", &resolve);
-                }
-            });
-            let work = wasm_bindgen_futures::future_to_promise(async move {
-                inner.ask_then_fetch(op, reason, attempt, signal).await;
-                Ok(JsValue::UNDEFINED)
-            });
-            Promise::race(&js_sys::Array::of2(&work, &aborted)).into()
+            spawn_local(async move { inner.ask_then_fetch(op, reason, attempt, signal).await });
+            held.into()
         });
         let options = js::object();
         if attempt > 1 {
@@ -534,14 +532,16 @@ impl Inner {
     }
 
     fn in_flight(&self, op: OpId) -> bool {
-        self.io.borrow().fetches.iter().any(|(id, _)| *id == op.0)
+        self.io.borrow().fetches.iter().any(|(id, ..)| *id == op.0)
     }
 
-    /// Forgets fetch `op`; its abort controller, if it was in flight.
-    fn take_fetch(&self, op: OpId) -> Option<Option<web_sys::AbortController>> {
+    /// Forgets fetch `op`; its abort controller and the cross-tab lock it holds, if it was in
+    /// flight (dropping the lock releases it).
+    fn take_fetch(&self, op: OpId) -> Option<(Option<web_sys::AbortController>, Option<HeldLock>)> {
         let mut io = self.io.borrow_mut();
-        let i = io.fetches.iter().position(|(id, _)| *id == op.0)?;
-        Some(io.fetches.swap_remove(i).1)
+        let i = io.fetches.iter().position(|(id, ..)| *id == op.0)?;
+        let (_, controller, lock) = io.fetches.swap_remove(i);
+        Some((controller, lock))
     }
 
     fn take_waiter(&self, id: u64) -> Option<Waiter> {
@@ -600,7 +600,9 @@ impl Inner {
 
     /// The token source answered (or threw): a value, a fetch `Response`, or a failure.
     fn fetch_settled(self: Rc<Self>, op: OpId, outcome: Result<JsValue, JsValue>) {
-        self.take_fetch(op);
+        // The cross-tab lock goes once the answer is handled: when this returns, or once the
+        // body is read. A tab granted it next then sees the marker and gets the shared token.
+        let lock = self.take_fetch(op).and_then(|(_, lock)| lock);
         let value = match outcome {
             // Classified by a numeric `status` (with `retryAfterMs` or a Retry-After header);
             // anything else is a network error.
@@ -625,9 +627,12 @@ impl Inner {
         }
         let date = js::header(&headers, "date").and_then(|d| parse_http_date(&d));
         match js::call(&value, "json", &[]) {
-            Ok(body) => platform::on_settled(&Promise::resolve(&body), move |body| match body {
-                Ok(body) => self.input(|m, now| m.handle_fetch_response_dated(now, op, &JsFields(&body), date)),
-                Err(_) => self.fetch_failed(op, TokenError::invalid_response("body", "is not valid JSON")),
+            Ok(body) => platform::on_settled(&Promise::resolve(&body), move |body| {
+                match body {
+                    Ok(body) => self.input(|m, now| m.handle_fetch_response_dated(now, op, &JsFields(&body), date)),
+                    Err(_) => self.fetch_failed(op, TokenError::invalid_response("body", "is not valid JSON")),
+                }
+                drop(lock);
             }),
             Err(_) => self.fetch_failed(op, TokenError::invalid_response("body", "is not valid JSON")),
         }

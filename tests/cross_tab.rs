@@ -187,6 +187,8 @@ struct Cfg {
     cross_tab: bool,
     /// Lifetime of the tokens this tab's `fetchToken` answers.
     ttl_ms: f64,
+    /// `fetchToken` answers after this long (a server's round trip), 0: at once.
+    delay_ms: u32,
     /// `fetchToken` answers only when the test calls `Tab::release`.
     slow: bool,
     /// `fetchToken` rejects (a network error), and the cycle gives up at once.
@@ -199,7 +201,7 @@ struct Cfg {
 
 impl Default for Cfg {
     fn default() -> Cfg {
-        Cfg { cross_tab: true, ttl_ms: HOUR_MS, slow: false, fail: false, login: false, endpoint: None }
+        Cfg { cross_tab: true, ttl_ms: HOUR_MS, delay_ms: 0, slow: false, fail: false, login: false, endpoint: None }
     }
 }
 
@@ -245,6 +247,10 @@ impl Origin {
                     let body: JsValue = Object::new().into();
                     set(&body, "token", format!("{prefix}-{n}"));
                     set(&body, "expiresAt", Date::now() + cfg.ttl_ms + n as f64);
+                    if cfg.delay_ms > 0 {
+                        let later = js("body, ms", "return new Promise((resolve) => setTimeout(() => resolve(body), ms))");
+                        return later.call2(&JsValue::UNDEFINED, &body, &JsValue::from(cfg.delay_ms)).unwrap();
+                    }
                     if !cfg.slow {
                         return body;
                     }
@@ -460,7 +466,10 @@ async fn logout_in_one_tab_logs_out_the_other() {
 #[wasm_bindgen_test]
 async fn two_tabs_refreshing_at_once_make_one_request() {
     let o = Origin::new("once");
-    let (a, b) = (o.tab("A", Cfg::default()), o.tab("B", Cfg::default()));
+    // A server that takes 40 ms: the lock must be held until the answer is handled, not only
+    // while the request is sent.
+    let cfg = Cfg { delay_ms: 40, ..Cfg::default() };
+    let (a, b) = (o.tab("A", cfg), o.tab("B", cfg));
     let total = || a.fetches() + b.fetches();
     // With Web Locks, only the holder of the `<scope>` lock fetches; the other waits for the lock
     // and adopts the holder's token when it arrives (or, if the lock comes first, sees the
@@ -512,7 +521,7 @@ async fn scheduled_refreshes_of_two_tabs_make_one_request_per_cycle() {
     }
     let o = Origin::new("cycles");
     // One-second tokens: refreshed every ~500 ms (half the lifetime, the margin being larger).
-    let cfg = Cfg { ttl_ms: 1000.0, ..Cfg::default() };
+    let cfg = Cfg { ttl_ms: 1000.0, delay_ms: 20, ..Cfg::default() };
     let (a, b) = (o.tab("A", cfg), o.tab("B", cfg));
     a.start().await;
     b.start().await;
@@ -520,7 +529,7 @@ async fn scheduled_refreshes_of_two_tabs_make_one_request_per_cycle() {
     let network = |t: &Tab| t.tokens().into_iter().filter(|(_, s)| s == "network").map(|(t, _)| t).collect::<Vec<_>>();
     let adopted = |t: &Tab| t.tokens().into_iter().filter(|(_, s)| s == "tab").map(|(t, _)| t).collect::<Vec<_>>();
     let (na, nb) = (network(&a), network(&b));
-    assert_eq!(a.fetches() + b.fetches(), na.len() + nb.len(), "every request gave a token");
+    assert_eq!(a.fetches() + b.fetches(), na.len() + nb.len(), "no request was superseded (every one gave a token)");
     assert!(na.len() + nb.len() >= 3, "the first token and at least two refresh cycles: {:?} / {:?}", a.tokens(), b.tokens());
     // Had both tabs fetched in one cycle, the older of the two tokens would not have been
     // adopted by the other tab.
@@ -640,6 +649,8 @@ async fn a_tab_waits_for_the_fetch_of_the_tab_holding_the_lock() {
         return;
     }
     let o = Origin::new("wait");
+    // The lock must be held until B's answer is handled, not only while B's request is sent
+    // (a shell that let it go once the request started fails here: A fetches at once).
     let (b, a) = (o.tab("B", Cfg { slow: true, ..Cfg::default() }), o.tab("A", Cfg::default()));
     let b_start = b.manager.start();
     assert!(until(1000, || b.fetches() == 1).await, "B's request");
@@ -703,17 +714,48 @@ async fn storage_event_fallback_bus_carries_messages() {
     let restore_storage = patch(&global(), "localStorage", Some(&frame_storage));
     let spy_events = js(
         "w",
-        "const seen = []; w.addEventListener('storage', (e) => { if (e.key && e.key.endsWith(':bus') && e.newValue) seen.push(JSON.parse(e.newValue).type); }); return seen;",
+        "const seen = [];
+         const listener = (e) => { if (e.key && e.key.endsWith(':bus') && e.newValue) seen.push(JSON.parse(e.newValue).type); };
+         w.addEventListener('storage', listener);
+         seen.stop = () => w.removeEventListener('storage', listener);
+         return seen;",
     )
     .call1(&JsValue::UNDEFINED, &global())
     .unwrap();
-    let (a, b) = (o_tab(&storage, "A"), o_tab(&storage, "B"));
-    fn o_tab(_: &JsValue, _: &str) {}
-    let _ = (a, b);
+    let o = Origin::new("storage-bus");
+    let (a, b) = (o.tab("A", Cfg::default()), o.tab("B", Cfg::default()));
     restore_storage.call0(&JsValue::UNDEFINED).unwrap();
     restore_channel.call0(&JsValue::UNDEFINED).unwrap();
-    let _ = spy_events;
-    js("f", "f.remove()").call1(&JsValue::UNDEFINED, &frame).unwrap();
+    assert!(get(&global(), "BroadcastChannel").is_function() && get(&global(), "localStorage") == storage, "globals restored");
+    let seen = || Array::from(&spy_events).iter().filter_map(|t| t.as_string()).collect::<Vec<_>>();
+
+    // B fetches; A, started next, sees B's marker, says hello and adopts B's answer.
+    let ib = b.start().await;
+    assert_eq!((b.fetches(), text(&ib, "source")), (1, "network".into()));
+    // B's token message reaches A while A is idle (ignored): A must ask.
+    sleep(SETTLE_MS).await;
+    let ia = a.start().await;
+    assert_eq!(a.fetches(), 0, "A got B's token over storage events instead of fetching");
+    assert_eq!((text(&ia, "token"), text(&ia, "source")), (text(&ib, "token"), "tab".into()));
+    // A token crosses the other way.
+    let fresh = a.refresh().await;
+    assert!(until(1000, || b.current() == text(&fresh, "token")).await, "B never got A's new token: {:?}", b.tokens());
+    assert_eq!(b.last().map(|i| text(&i, "source")).as_deref(), Some("tab"));
+    assert_eq!(b.fetches(), 1);
+    // So does a logout.
+    a.logout().await;
+    assert!(until(1000, || b.state() == "loggedOut").await, "B's state stayed {}", b.state());
+    assert_eq!((a.logouts.get(), b.logouts.get()), (1, 1));
+    let kinds = seen();
+    for kind in ["token", "hello", "logout"] {
+        assert!(kinds.iter().any(|k| k == kind), "no {kind} message on the storage bus: {kinds:?}");
+    }
+    assert_eq!(storage_keys(&storage, ":bus"), Vec::<String>::new(), "no message left in localStorage");
+    a.assert_quiet();
+    b.assert_quiet();
+    a.dispose();
+    b.dispose();
+    js("seen, f", "seen.stop(); f.remove()").call2(&JsValue::UNDEFINED, &spy_events, &frame).unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -741,7 +783,6 @@ async fn dispose_closes_the_channel_and_stops_listening() {
     let post = js("c", "try { c.postMessage({ type: 'probe' }); return 'open'; } catch (e) { return e.name; }");
     assert_eq!(post.call1(&JsValue::UNDEFINED, &channel).unwrap().as_string().as_deref(), Some("InvalidStateError"), "A's channel is closed");
     if let Some(locks) = &locks {
-        assert!(until(500, || true).await);
         sleep(20).await;
         assert_eq!(presence_locks(locks, &o.scope()).await, 1, "A's presence lock is released");
     }
@@ -862,3 +903,4 @@ async fn tabs_of_different_endpoints_share_nothing() {
     same.dispose();
     other.dispose();
 }
+
