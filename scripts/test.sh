@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # All tests, every layer, from a fresh machine: installs what is missing, builds pkg/, then
 #   1. the core's native tests (cargo test -p chat-token-core)
-#   2. the wasm-bindgen TokenManager's own tests (tests/web.rs) under Node and in headless
-#      Chromium, then the numeric ABI's (crates/abi/tests/web.rs), the same two ways
-#   3. the JavaScript tests (tests/js) against the built package in Node (its Node entries run
+#   2. the wasm-bindgen TokenManager's own tests (tests/web.rs, tests/cross_tab.rs) under Node
+#      and in headless Chromium, 3. the numeric ABI's (crates/abi/tests/web.rs), the same two ways
+#   4. the JavaScript tests (tests/js) against the built package in Node (its Node entries run
 #      the wasm-bindgen TokenManager), 5. the size budget,
 #   6. the same tests/js files in headless Chromium against pkg/index.mjs (still the numeric
 #      ABI and js/host.mjs)
 #   7. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
 #   8. React Native: the scenarios under the real Hermes binary, and tests/js against the
-#      wasm2js build (pkg/index.native.js)
+#      wasm2js build of the wasm-bindgen module (pkg/index.native.js)
 #   9. the demo: backend security, the CometChat emulator with the real CometChat SDK, the React
 #      entry, and the end-to-end run of the demo page in headless Chromium (tests/www)
 #  10. the packed tarball in every bundler and runtime (Vite, webpack, Next.js, Node ESM/CJS,
