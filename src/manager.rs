@@ -299,12 +299,19 @@ impl Inner {
         }
         let Some(logout) = self.options.logout.as_ref().filter(|_| ended) else { return Promise::resolve(&JsValue::UNDEFINED) };
         match logout.call0(&JsValue::UNDEFINED) {
+            // Settles as the app's logout does, with no value.
             Ok(v) => {
-                let settled = JsFuture::from(Promise::resolve(&v));
-                wasm_bindgen_futures::future_to_promise(async move {
-                    settled.await?;
-                    Ok(JsValue::UNDEFINED)
-                })
+                let mut resolvers = None;
+                let done = Promise::new(&mut |resolve, reject| resolvers = Some((resolve, reject)));
+                if let Some((resolve, reject)) = resolvers {
+                    platform::on_settled(&Promise::resolve(&v), move |settled| {
+                        let _ = match settled {
+                            Ok(_) => resolve.call0(&JsValue::UNDEFINED),
+                            Err(e) => reject.call1(&JsValue::UNDEFINED, &e),
+                        };
+                    });
+                }
+                done
             }
             Err(e) => Promise::reject(&e),
         }
@@ -474,12 +481,11 @@ impl Inner {
     fn login(self: &Rc<Self>, op: OpId, info: TokenInfo) {
         let Some(login) = &self.options.login else { return };
         let call = login.call2(&JsValue::UNDEFINED, &JsValue::from_str(&info.token), &to_js(&info));
+        // A login that throws is reported as failed, as a rejected one is (never synchronously:
+        // the machine is told in a later job either way).
+        let settled = call.map_or_else(|e| Promise::reject(&e), |v| Promise::resolve(&v));
         let inner = self.clone();
-        spawn_local(async move {
-            let settled = match call {
-                Ok(v) => JsFuture::from(Promise::resolve(&v)).await,
-                Err(e) => Err(e),
-            };
+        platform::on_settled(&settled, move |settled| {
             // CometChat rejects a second concurrent login with LOGIN_IN_PROGRESS.
             let result = match settled {
                 Ok(_) => LoginResult::Ok,
@@ -802,8 +808,8 @@ impl Inner {
     fn write(self: &Rc<Self>, method: &str, value: Option<&str>) {
         if let Some(promise) = self.storage_call(method, value) {
             let inner = self.clone();
-            spawn_local(async move {
-                if JsFuture::from(promise).await.is_err() {
+            platform::on_settled(&promise, move |written| {
+                if written.is_err() {
                     inner.degrade();
                 }
             });
@@ -817,16 +823,17 @@ impl Inner {
             io.load_generation += 1;
             io.load_generation
         };
-        let read = self.storage_call("getItem", None);
+        // With memory, nothing is stored: answered in a later job all the same.
+        let read = self.storage_call("getItem", None).unwrap_or_else(|| Promise::resolve(&JsValue::UNDEFINED));
         let inner = self.clone();
-        spawn_local(async move {
-            let mut entry = None;
-            if let Some(read) = read {
-                match JsFuture::from(read).await {
-                    Ok(v) => entry = v.as_string(),
-                    Err(_) => inner.degrade(),
+        platform::on_settled(&read, move |read| {
+            let entry = match read {
+                Ok(v) => v.as_string(),
+                Err(_) => {
+                    inner.degrade();
+                    None
                 }
-            }
+            };
             if id != inner.io.borrow().load_generation || inner.dead.get() {
                 return;
             }

@@ -203,11 +203,9 @@ impl Drop for HeldLock {
     }
 }
 
-/// Awaits a promise and ignores how it settles (no unhandled rejection).
+/// Ignores how a promise settles (no unhandled rejection).
 pub(crate) fn ignore(promise: Promise) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-    });
+    on_settled(&promise, drop);
 }
 
 /// Calls `f` with how `promise` settles, from the promise's own reaction job: no executor hop
