@@ -904,3 +904,54 @@ async fn tabs_of_different_endpoints_share_nothing() {
     other.dispose();
 }
 
+
+#[wasm_bindgen_test]
+async fn a_retry_steals_the_lock_from_a_frozen_tab() {
+    let Some(locks) = web_locks() else {
+        // No Web Locks (Node): no lock to steal.
+        return;
+    };
+    let o = Origin::new("steal");
+    // A frozen tab: it holds the origin's fetch lock and never lets it go.
+    let freeze = js(
+        "locks, scope",
+        "let release; return new Promise((granted) => locks.request(scope, () => { granted(); return new Promise((r) => (release = r)); })).then(() => () => release());",
+    );
+    let release: Function = ok(freeze.call2(&JsValue::UNDEFINED, &locks, &JsValue::from_str(&o.scope())).unwrap().into(), "freeze").await.into();
+
+    let attempts: Rc<RefCell<Vec<f64>>> = Rc::default();
+    let fetch_token = {
+        let attempts = attempts.clone();
+        Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |ctx: JsValue| -> JsValue {
+            attempts.borrow_mut().push(num(&ctx, "attempt"));
+            let body: JsValue = Object::new().into();
+            set(&body, "authToken", "stolen-lock-tok");
+            set(&body, "expiresIn", 3600.0);
+            body
+        })
+    };
+    let options: JsValue = Object::new().into();
+    set(&options, "fetchToken", fetch_token.into_js_value());
+    set(&options, "storageKey", o.key.as_str());
+    set(&options, "crossTab", true);
+    set(&options, "logger", JsValue::NULL);
+    set(&options, "fetchTimeoutMs", 200.0);
+    let retry: JsValue = Object::new().into();
+    set(&retry, "baseDelayMs", 10.0);
+    set(&retry, "maxDelayMs", 20.0);
+    set(&retry, "maxAttempts", 3.0);
+    set(&options, "retry", retry);
+    let manager = TokenManager::new(options).unwrap_or_else(|e| panic!("new TokenManager: {}", describe(&e)));
+
+    // Attempt 1 waits for the lock until its fetch timeout; attempt 2 steals it and fetches.
+    // Without the steal every attempt would wait behind the frozen tab and start() would reject.
+    let started = Date::now();
+    let info = settle(manager.start()).await;
+    let took = Date::now() - started;
+    release.call0(&JsValue::UNDEFINED).unwrap();
+    manager.dispose();
+    let info = info.unwrap_or_else(|e| panic!("start() behind a frozen tab: {}", describe(&e)));
+    assert_eq!(text(&info, "token"), "stolen-lock-tok");
+    assert_eq!(*attempts.borrow(), vec![2.0], "one request, made by the retry that stole the lock");
+    assert!(took >= 190.0 && took < 2000.0, "took {took} ms (the first attempt's timeout, then the steal)");
+}
