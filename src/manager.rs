@@ -512,9 +512,11 @@ impl Inner {
         // fetch's answer is handled (the new token shared) or the fetch is aborted (fetch
         // timeout, logout, dispose, a token from another tab): as long as the fetch's entry
         // lives, never longer. A retry steals the lock from a frozen holder.
-        let inner = self.clone();
+        // Weak: a wait that is aborted never calls back, and must not keep the manager alive.
+        let weak = Rc::downgrade(self);
         let lock_signal = signal.clone();
         let granted = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+            let Some(inner) = weak.upgrade() else { return JsValue::UNDEFINED };
             let mut resolver = None;
             let held = Promise::new(&mut |resolve, _| resolver = Some(resolve));
             {
