@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use chat_token_core::{
     parse::{parse_http_date, parse_retry_after, MAX_TIME_MS},
-    schedule, stored, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Reason, Request, TokenError, TokenInfo,
+    stored, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Reason, Request, TokenError, TokenInfo,
 };
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
@@ -747,10 +747,7 @@ impl Inner {
         let Some(storage) = crate::options::web_storage("localStorage") else { return };
         let key = JsValue::from_str(&[self.scope.as_str(), ":cycle"].concat());
         let _ = match value {
-            Some((issued, expires)) => {
-                let text = [decimal(issued as f64), decimal(expires as f64)].join(":");
-                js::call(&storage, "setItem", &[&key, &JsValue::from_str(&text)])
-            }
+            Some((issued, expires)) => js::call(&storage, "setItem", &[&key, &JsValue::from_str(&stored::format_marker(issued, expires))]),
             None => js::call(&storage, "removeItem", &[&key]),
         };
     }
@@ -760,11 +757,9 @@ impl Inner {
         let Some(storage) = crate::options::web_storage("localStorage") else { return false };
         let key = JsValue::from_str(&[self.scope.as_str(), ":cycle"].concat());
         let Some(marker) = js::call(&storage, "getItem", &[&key]).ok().and_then(|v| v.as_string()) else { return false };
-        let time = |s: &str| (!s.is_empty() && s.len() <= 16 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<Millis>().ok()).flatten();
-        let Some((issued, expires)) = marker.split_once(':').and_then(|(a, b)| Some((time(a)?, time(b)?))) else { return false };
+        let Some((issued, expires)) = stored::parse_marker(&marker) else { return false };
         let now = self.now();
-        let mine = self.machine.borrow().current().map_or(0, |i| i.issued_at);
-        issued > mine && expires > issued && now < schedule::usable_until(issued, expires)
+        self.machine.borrow().peer_newer(now, issued, expires)
     }
 
     /// Whether another live manager of this scope holds its presence lock (true without Web

@@ -42,7 +42,7 @@ mod alloc_free_list;
 use alloc::vec::Vec;
 use chat_token_core::{
     parse::{Fields, Value, MAX_TIME_MS},
-    schedule, stored, Action, Config, ErrorKind, Event, LogCode, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, Token,
+    stored, Action, Config, ErrorKind, Event, LogCode, LoginResult, Machine, Millis, OpId, Request, RetryPolicy, Token,
     TokenError, TokenInfo,
 };
 
@@ -622,10 +622,7 @@ pub extern "C" fn ctm_hello(h: i32, now: f64) -> i32 {
 #[cfg_attr(not(target_arch = "wasm32"), no_mangle)]
 pub extern "C" fn ctm_peer_newer(h: i32, now: f64, issued: f64, expires: f64) -> i32 {
     let (now, issued, expires) = (time(now), time(issued), time(expires));
-    with!(h, 0, |m| {
-        let mine = m.current().map_or(0, |i| i.issued_at);
-        i32::from(issued > mine && expires > issued && now < schedule::usable_until(issued, expires))
-    })
+    with!(h, 0, |m| i32::from(m.peer_newer(now, issued, expires)))
 }
 
 /// Writes out the handles the machine holds (see [`Machine::held`]; `-1`s among them): the

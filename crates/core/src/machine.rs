@@ -923,6 +923,14 @@ impl<T: Token> Machine<T> {
             .map(|c| &c.info)
     }
 
+    /// Whether a token another tab fetched (its [`stored::parse_marker`] times) is newer than
+    /// this manager's and still usable at `now`: then a starting tab asks its peers for it
+    /// before fetching its own.
+    pub fn peer_newer(&self, now: Millis, issued_at: Millis, expires_at: Millis) -> bool {
+        let mine = self.current().map_or(0, |i| i.issued_at);
+        issued_at > mine && expires_at > issued_at && now < schedule::usable_until(issued_at, expires_at)
+    }
+
     /// Until when (exclusive, epoch ms) `get_token` answers [`Request::Ready`] with no other
     /// effect, as of the last input: lets a shell answer `getToken()` from a cache without
     /// calling into the machine. `None` when it would not (no usable token, logged out,

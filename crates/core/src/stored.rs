@@ -84,6 +84,29 @@ fn decimal(mut n: Millis, buf: &mut [u8; 20]) -> &str {
     crate::parse::utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
 }
 
+/// A time as an entry or a marker writes it: 1 to 16 decimal digits, at most
+/// [`MAX_TIME_MS`](crate::parse::MAX_TIME_MS).
+fn time(s: &str) -> Option<Millis> {
+    if s.is_empty() || s.len() > 16 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    crate::parse::parse_u64(s.as_bytes()).filter(|t| *t <= crate::parse::MAX_TIME_MS)
+}
+
+/// The cross-tab marker of a token a tab fetched: `<issuedAt>:<expiresAt>`, never the token.
+/// Another tab reads it ([`parse_marker`], then [`Machine::peer_newer`](crate::Machine::peer_newer))
+/// to know whether asking its peers for a token is worth the wait.
+pub fn format_marker(issued_at: Millis, expires_at: Millis) -> String {
+    let (mut issued, mut expires) = ([0u8; 20], [0u8; 20]);
+    [decimal(issued_at, &mut issued), ":", decimal(expires_at, &mut expires)].concat()
+}
+
+/// Reads a marker written by [`format_marker`]: `(issuedAt, expiresAt)`, or `None`.
+pub fn parse_marker(marker: &str) -> Option<(Millis, Millis)> {
+    let (issued, expires) = marker.split_once(':')?;
+    Some((time(issued)?, time(expires)?))
+}
+
 /// Reads an entry; `None` for anything that is not a well-formed, self-consistent one.
 pub fn parse(entry: &str) -> Option<Stored> {
     // Lines split on bytes ('\n' is ASCII, so every line is valid UTF-8): the same lines as
@@ -93,12 +116,6 @@ pub fn parse(entry: &str) -> Option<Stored> {
     if next()? != MAGIC {
         return None;
     }
-    let time = |s: &str| -> Option<Millis> {
-        if s.is_empty() || s.len() > 16 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        crate::parse::parse_u64(s.as_bytes()).filter(|t| *t <= crate::parse::MAX_TIME_MS)
-    };
     let issued_at = time(next()?)?;
     let expires_at = time(next()?)?;
     let token = next()?;
@@ -134,6 +151,15 @@ mod tests {
     fn round_trips() {
         let s = parse(&format(&Stored::of(&info("tok"))).unwrap()).unwrap();
         assert_eq!(s, Stored { token: "tok".into(), issued_at: 1_000, expires_at: 2_000, refresh_token: Some("r".into()), ws_token: None });
+    }
+
+    #[test]
+    fn markers_round_trip_and_reject_anything_else() {
+        assert_eq!(format_marker(1_700_000_000_000, 1_700_003_600_000), "1700000000000:1700003600000");
+        assert_eq!(parse_marker(&format_marker(0, 9_007_199_254_740_991)), Some((0, 9_007_199_254_740_991)));
+        for bad in ["", ":", "1:", ":2", "1:2:3", "1-2", "a:2", "1:9007199254740992", "12345678901234567:1", " 1:2"] {
+            assert_eq!(parse_marker(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
