@@ -1,20 +1,20 @@
-// The JavaScript host of chat-token-manager: every I/O and platform call (fetch, timers,
-// storage, cross-tab, lifecycle events, the app's callbacks) around the Rust core compiled
-// to a tiny numeric wasm ABI (src/lib.rs). The core decides; this file only carries out its
-// actions. It is written against an `exports` object (functions plus `memory`), so the same
-// host drives a WebAssembly instance or a wasm2js translation (React Native / Hermes).
-// The core's functions are exported under one-letter names (src/lib.rs, `export_name`):
+// The JavaScript host of chat-token-manager's browser entry: every I/O and platform call
+// (fetch, timers, storage, cross-tab, lifecycle events, the app's callbacks) around the Rust
+// core compiled to a tiny numeric wasm ABI (crates/abi). The core decides; this file only
+// carries out its actions. The Node and React Native entries run the wasm-bindgen
+// TokenManager (src/) instead; this host goes when the browser entry moves to it (issue 13).
+// The core's functions are exported under one-letter names (crates/abi, `export_name`):
 // o out, n new, g get, s start, r refresh, u unauthorized, l logout, d dispose, f field,
 // k fetch_ok, F fetch_failed, L login_result, t timeout, m resume, O online, S stored,
 // T tab_token, p poll, D deadline, U ready_until, a state, z snapshot, c current, h hello,
 // P peer_newer, M fetch_timeout, H held.
 //
 // Portability: no class syntax, no private fields, no top-level await; every platform API
-// (document, navigator.locks, BroadcastChannel, localStorage, AbortController…) is
-// feature-detected. Properties starting with `_` are internal (renamed by the minifier).
+// (document, navigator.locks, BroadcastChannel, localStorage) is feature-detected.
+// Properties starting with `_` are internal (renamed by the minifier).
 //
 // No token text enters the wasm: each manager keeps the token texts it read (`_tt`, handle →
-// text, interned: one handle per distinct text) and hands the core their handles (see src/lib.rs).
+// text, interned: one handle per distinct text) and hands the core their handles (see crates/abi).
 // The only texts out of the wasm are static ASCII (log lines, the parts of error messages).
 
 import { decimal, httpDate, jwtExp, retryAfter, trim } from './decode.mjs';
@@ -239,10 +239,7 @@ function readOptions(options) {
 
 /** The built-in fetch's `RequestInit`; `headers` already resolved. */
 function requestInit(e, headers, signal) {
-  const init = { method: e.method, credentials: e.credentials };
-  // A stand-in signal (no AbortController) is not given to fetch, which may check its type.
-  // (The browser and Node entries have AbortController: see abortController.)
-  if (typeof CTM_ABORT_CONTROLLER !== 'undefined' || typeof AbortController === 'function') init.signal = signal;
+  const init = { method: e.method, credentials: e.credentials, signal };
   const hdrs = { accept: 'application/json' };
   if (isString(e.body)) init.body = e.body;
   else if (isObject(e.body)) {
@@ -306,43 +303,6 @@ function openBus(name) {
       safe(ls, 'removeItem', key);
     },
     _close: noop,
-  };
-}
-
-/**
- * An AbortController, or (Hermes without React Native's polyfills) a minimal stand-in with
- * the same surface (aborted, reason, onabort, add/removeEventListener).
- */
-function abortController() {
-  // The browser and Node entries (`--define:CTM_ABORT_CONTROLLER=true`) leave the stand-in
-  // out: every browser and Node they support has AbortController. The native build keeps it.
-  if (typeof AbortController === 'function' || typeof CTM_ABORT_CONTROLLER !== 'undefined') return new AbortController();
-  const listeners = [];
-  const signal = {
-    aborted: false,
-    reason: undefined,
-    onabort: null,
-    addEventListener: (type, f) => {
-      if (type === 'abort') listeners.push(f);
-    },
-    removeEventListener: (type, f) => {
-      const i = listeners.indexOf(f);
-      if (i >= 0) listeners.splice(i, 1);
-    },
-  };
-  return {
-    signal,
-    abort(reason) {
-      if (signal.aborted) return;
-      signal.aborted = true;
-      signal.reason = reason;
-      const ev = { type: 'abort', target: signal };
-      for (const f of [signal.onabort].concat(listeners.splice(0))) {
-        try {
-          if (typeof f === 'function') f.call(signal, ev);
-        } catch {}
-      }
-    },
   };
 }
 
@@ -881,7 +841,8 @@ export function createHost(load) {
     },
 
     _fetch(op, reason, attempt) {
-      const controller = abortController();
+      // (Only the browser entry uses this host: every browser it supports has AbortController.)
+      const controller = new AbortController();
       const signal = controller.signal;
       this._f.set(op, controller);
       const locks = this._locks;
@@ -968,7 +929,7 @@ export function createHost(load) {
       }
       const object = isObject(v) && !Array.isArray(v);
       if (object) {
-        // What the core would otherwise decode itself (see `Prepared` in src/lib.rs): numeric
+        // What the core would otherwise decode itself (see `Prepared` in crates/abi/src/lib.rs): numeric
         // strings become numbers, a blank token is sent as '', and slot 12 is the chosen
         // token's JWT `exp`.
         let token;

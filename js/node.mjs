@@ -23,7 +23,7 @@ export class TokenManager extends WasmTokenManager {
   }
 }
 // `using manager = new TokenManager(…)` disposes it (wasm-bindgen's own Symbol.dispose only frees).
-TokenManager.prototype[Symbol.dispose] = TokenManager.prototype.dispose;
+if (typeof Symbol.dispose === 'symbol') TokenManager.prototype[Symbol.dispose] = TokenManager.prototype.dispose;
 
 /** Loads the wasm now (it is otherwise loaded by the first `new TokenManager()`). */
 export async function init() {

@@ -32,7 +32,7 @@ rm -f pkg/utf8.mjs pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/cha
 # whole. Zeroed (same length, same offsets) the bytes cost almost nothing gzipped (~0.45 KB
 # saved). Nothing else reads them: the core formats no numbers (stored::decimal is hand-written).
 node scripts/strip-panic-data.mjs
-ESBUILD=(--define:CTM_ABORT_CONTROLLER=true --define:CTM_ATOB=true --bundle --minify --mangle-props=^_ --target=es2020 --legal-comments=none --log-level=warning)
+ESBUILD=(--define:CTM_ATOB=true --bundle --minify --mangle-props=^_ --target=es2020 --legal-comments=none --log-level=warning)
 "$BIN/esbuild" js/index.mjs "${ESBUILD[@]}" --format=esm --platform=neutral --external:node:* --outfile=pkg/index.mjs
 # esbuild drops comments: put back the ones that keep bundlers away from the Node-only fallback.
 node -e '
