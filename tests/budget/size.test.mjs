@@ -19,7 +19,7 @@ import { gzipSync } from 'node:zlib';
 // The Node CommonJS entry is the wasm-bindgen TokenManager since issue 13's first step: its
 // ceiling is that build's measured figure (the 16 KB target was withdrawn with the design card).
 const CEILING_GZIP_BYTES = 16 * 1024;
-const CJS_CEILING_GZIP_BYTES = 53_900;
+const CJS_CEILING_GZIP_BYTES = 53_800;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
 
