@@ -34,7 +34,7 @@ use wasm_bindgen::prelude::*;
 use manager::Inner;
 use options::Options;
 
-// A small allocator: the module is single-threaded (the default, dlmalloc, costs ~7 KB more).
+// A simple free-list allocator: the module is single-threaded and holds a few small objects.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 // SAFETY: wasm32 without threads: nothing allocates concurrently.
