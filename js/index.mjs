@@ -1,14 +1,31 @@
-// The package's default entry (browsers and bundlers: Vite, webpack 5, Next.js client). The
-// wasm is loaded lazily on first use and memoised: constructing a TokenManager needs no init
-// call and no top-level await; calls made before the module is ready wait for it.
-// `init(input?)` preloads it, or takes the wasm as a URL, a Response (or a promise of one),
-// bytes or a WebAssembly.Module.
-import { createHost, tokenError } from './host.mjs';
+// The package's default entry (browsers and bundlers: Vite, webpack 5, Next.js client): the
+// wasm-bindgen TokenManager (src/). The wasm next to this file is loaded at import, by a
+// top-level await, so a TokenManager needs no init call and checks its options at once.
+// `init(input)` takes the wasm from elsewhere (a CDN, an inlined copy): a URL, a Response (or a
+// promise of one), bytes or a WebAssembly.Module. If the wasm next to the entry cannot be
+// loaded, the import still succeeds and `new TokenManager()` throws that load's TokenError
+// until an `init(input)` succeeds.
+import { instantiate, unavailable } from './wasm.mjs';
+
+export { TokenManager } from './wasm.mjs';
+
+let loading;
+
+/** Loads the wasm (memoised: once a load succeeds, later calls resolve at once). */
+export function init(input) {
+  loading ??= load(input).catch((error) => {
+    loading = undefined;
+    unavailable(error);
+    throw error;
+  });
+  return loading;
+}
 
 async function load(input) {
-  if (input === undefined) input = new URL('./chat_token_manager.wasm', import.meta.url);
-  const where = typeof input === 'string' || input instanceof URL ? String(input) : typeof Response === 'function' && input instanceof Response ? input.url : '';
+  const where = input === undefined ? './chat_token_manager.wasm' : typeof input === 'string' || input instanceof URL ? String(input) : typeof Response === 'function' && input instanceof Response ? input.url : '';
   try {
+    // Written exactly so, bundlers see the wasm (and ship it beside the bundle).
+    if (input === undefined) input = new URL('./chat_token_manager.wasm', import.meta.url);
     input = await input;
     if (typeof input === 'string' || input instanceof URL) {
       const url = new URL(input, typeof location === 'object' ? location.href : undefined);
@@ -22,12 +39,16 @@ async function load(input) {
       if (!input.ok) throw new Error('HTTP ' + input.status);
       input = await input.arrayBuffer();
     }
-    const module = input instanceof WebAssembly.Module ? input : await WebAssembly.compile(input);
-    return (await WebAssembly.instantiate(module, {})).exports;
-  } catch (e) {
-    // A retryable `network` TokenError.
-    throw tokenError(1, -1, -1, true, 'could not load the chat-token-manager WebAssembly module' + (where ? ' from ' + where : '') + ': ' + (e && e.message));
+    instantiate(input instanceof WebAssembly.Module ? input : await WebAssembly.compile(input));
+  } catch (cause) {
+    // What every failure of the manager is: a TokenError, here a retryable `network` one (the
+    // wasm, which makes the others, is what did not load).
+    const error = new Error('could not load the chat-token-manager WebAssembly module' + (where ? ' from ' + where : '') + ': ' + (cause && cause.message));
+    error.name = 'TokenError';
+    error.code = 'network';
+    error.retryable = true;
+    throw error;
   }
 }
 
-export const { TokenManager, init } = createHost(load);
+await init().catch(() => {});

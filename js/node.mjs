@@ -6,12 +6,12 @@
 // its manager only in the browser.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initSync, TokenManager as WasmTokenManager } from '../target/wasm-pack/web/chat_token_manager.js';
+import { instantiate, TokenManager as WasmTokenManager } from './wasm.mjs';
 
 let loaded = false;
 function load() {
   if (!loaded) {
-    initSync({ module: readFileSync(join(__dirname, 'chat_token_manager_bg.wasm')) });
+    instantiate(new WebAssembly.Module(readFileSync(join(__dirname, 'chat_token_manager.wasm'))));
     loaded = true;
   }
 }
@@ -22,8 +22,6 @@ export class TokenManager extends WasmTokenManager {
     super(options);
   }
 }
-// `using manager = new TokenManager(…)` disposes it (wasm-bindgen's own Symbol.dispose only frees).
-if (typeof Symbol.dispose === 'symbol') TokenManager.prototype[Symbol.dispose] = TokenManager.prototype.dispose;
 
 /** Loads the wasm now (it is otherwise loaded by the first `new TokenManager()`). */
 export async function init() {

@@ -17,6 +17,6 @@ console.log('package size (pkg/)');
 for (const r of rows) console.log(`  ${r.file.padEnd(28)} raw ${kb(r.raw)}   gzip -9 ${kb(r.gzip)}`);
 const total = entry.reduce((a, r) => ({ raw: a.raw + r.raw, gzip: a.gzip + r.gzip }), { raw: 0, gzip: 0 });
 console.log(`  ${'default entry (index.mjs + wasm)'.padEnd(28)} raw ${kb(total.raw)}   gzip -9 ${kb(total.gzip)}  (${total.gzip} bytes)`);
-const node = ['index.cjs', 'chat_token_manager_bg.wasm'].filter((f) => files.includes(f)).map(size);
+const node = ['index.cjs', 'chat_token_manager.wasm'].filter((f) => files.includes(f)).map(size);
 const nodeTotal = node.reduce((a, r) => ({ raw: a.raw + r.raw, gzip: a.gzip + r.gzip }), { raw: 0, gzip: 0 });
-console.log(`  ${'Node entry (index.cjs + wasm-bindgen wasm)'.padEnd(28)} raw ${kb(nodeTotal.raw)}   gzip -9 ${kb(nodeTotal.gzip)}  (${nodeTotal.gzip} bytes)`);
+console.log(`  ${'Node entry (index.cjs + wasm)'.padEnd(28)} raw ${kb(nodeTotal.raw)}   gzip -9 ${kb(nodeTotal.gzip)}  (${nodeTotal.gzip} bytes)`);

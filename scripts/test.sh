@@ -2,11 +2,9 @@
 # All tests, every layer, from a fresh machine: installs what is missing, builds pkg/, then
 #   1. the core's native tests (cargo test -p chat-token-core)
 #   2. the wasm-bindgen TokenManager's own tests (tests/web.rs, tests/cross_tab.rs) under Node
-#      and in headless Chromium, 3. the numeric ABI's (crates/abi/tests/web.rs), the same two ways
-#   4. the JavaScript tests (tests/js) against the built package in Node (its Node entries run
-#      the wasm-bindgen TokenManager), 5. the size budget,
-#   6. the same tests/js files in headless Chromium against pkg/index.mjs (still the numeric
-#      ABI and js/host.mjs)
+#      and in headless Chromium (wasm-pack test)
+#   4. the JavaScript tests (tests/js) against the built package in Node, 5. the size budget,
+#   6. the same tests/js files in headless Chromium against pkg/index.mjs
 #   7. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
 #   8. React Native: the scenarios under the real Hermes binary, and tests/js against the
 #      wasm2js build of the wasm-bindgen module (pkg/index.native.js)
@@ -51,9 +49,7 @@ if [ ! -d www/node_modules ] || [ www/package-lock.json -nt www/node_modules/.pa
 fi
 layer "wasm TokenManager (node)" wasm-pack test --node
 layer "wasm TokenManager (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome
-layer "wasm ABI (node)" wasm-pack test --node crates/abi
-layer "wasm ABI (chromium)" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome crates/abi
-layer "js (node: the wasm-bindgen TokenManager; host decoders vs the core)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/ tests/decode/
+layer "js (node)" node --test --test-reporter=spec --test-timeout=60000 --test-force-exit tests/js/
 layer "size budget" node --test --test-reporter=spec tests/budget/
 layer "js (chromium, pkg/index.mjs)" node tests/browser/suite/run.mjs
 layer "browser platform (chromium)" node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/browser/platform.test.mjs
