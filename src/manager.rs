@@ -624,7 +624,7 @@ impl Inner {
             Ok(v) => v,
         };
         let Some(status) = get(&value, "status").as_f64().filter(|_| js::method(&value, "json").is_some()) else {
-            return self.input(|m, now| m.handle_fetch_response(now, op, &JsFields(&value)));
+            return self.input(|m, now| m.handle_fetch_response(now, op, &JsFields(&value), None));
         };
         // A fetch Response: status, Retry-After, the Date header (clock skew), the JSON body.
         let status = if status > 0.0 { status.min(65535.0) as u16 } else { 0 };
@@ -637,7 +637,7 @@ impl Inner {
         match js::call(&value, "json", &[]) {
             Ok(body) => platform::on_settled(&Promise::resolve(&body), move |body| {
                 match body {
-                    Ok(body) => self.input(|m, now| m.handle_fetch_response_dated(now, op, &JsFields(&body), date)),
+                    Ok(body) => self.input(|m, now| m.handle_fetch_response(now, op, &JsFields(&body), date)),
                     Err(_) => self.fetch_failed(op, TokenError::invalid_response("body", "is not valid JSON")),
                 }
                 drop(lock);

@@ -31,7 +31,7 @@
 //!         None => unreachable!(),
 //!     }
 //! };
-//! m.handle_fetch_response(now + 40, op, &Body);
+//! m.handle_fetch_response(now + 40, op, &Body, None);
 //! let settled = std::iter::from_fn(|| m.poll_action()).any(|a| matches!(
 //!     a, Action::Settle { ref waiters, result: Ok(ref info) } if waiters == &[waiter] && info.token == "tok-1"
 //! ));
@@ -51,6 +51,8 @@ extern crate std;
 mod error;
 mod json;
 mod machine;
+#[cfg(feature = "serde")]
+mod number;
 pub mod parse;
 pub mod schedule;
 pub mod stored;
@@ -60,7 +62,7 @@ pub use machine::{
     Action, Config, Event, Level, LogCode, LoginResult, Machine, OpId, Reason, Request, RetryPolicy, Snapshot, Source, State,
     TokenInfo, WaiterId, COOLDOWN_MS, FRESH_TOKEN_MS, LATE_MS, LOGIN_RETRY_FIRST_MS, LOGIN_RETRY_MAX_MS, MAX_PERMANENT_FAILURES,
 };
-pub use parse::{Fields, Token, Value};
+pub use parse::{Fields, Value};
 
 /// Wall-clock time or a duration, in milliseconds.
 pub type Millis = u64;

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use alloc::string::String;
 
 use crate::error::{ErrorKind, TokenError};
-use crate::parse::{parse_token_response_dated, Fields, Token};
+use crate::parse::{parse_token_response, Fields};
 use crate::schedule::{self, Rng};
 use crate::stored;
 use crate::Millis;
@@ -194,17 +194,20 @@ impl State {
     }
 }
 
-/// A token and what the manager knows about it (its strings as `T`: see [`Token`]).
+/// A token and what the manager knows about it.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
-pub struct TokenInfo<T = String> {
+pub struct TokenInfo {
     /// The token.
-    pub token: T,
+    pub token: String,
     /// Expiry, epoch ms.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
     pub expires_at: Millis,
     /// When the manager plans to refresh it, epoch ms.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
     pub refresh_at: Millis,
     /// When it was received, epoch ms.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
     pub issued_at: Millis,
     /// Why it was fetched.
     pub reason: Reason,
@@ -212,10 +215,10 @@ pub struct TokenInfo<T = String> {
     pub source: Source,
     /// Refresh token from the response, if any.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub refresh_token: Option<T>,
+    pub refresh_token: Option<String>,
     /// WebSocket token from the response, if any.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub ws_token: Option<T>,
+    pub ws_token: Option<String>,
 }
 
 /// Identifies one fetch or login; results carry it back.
@@ -241,9 +244,9 @@ pub enum Level {
 
 /// Events for the app's listeners.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event<T = String> {
+pub enum Event {
     /// A new token was logged in (or accepted, without a login step).
-    Token(TokenInfo<T>),
+    Token(TokenInfo),
     /// A refresh cycle gave up.
     Error(TokenError),
     /// The state changed.
@@ -256,7 +259,7 @@ pub enum Event<T = String> {
 
 /// What the shell must do next.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action<T = String> {
+pub enum Action {
     /// Start a token request; report with `handle_fetch_response` / `handle_fetch_failed`.
     Fetch {
         /// The request's id.
@@ -276,7 +279,7 @@ pub enum Action<T = String> {
         /// The login's id.
         op: OpId,
         /// The token to log in with.
-        info: TokenInfo<T>,
+        info: TokenInfo,
     },
     /// A login that was in flight at `logout()` succeeded afterwards: call the app's
     /// `logout` again so the chat SDK does not stay logged in.
@@ -285,21 +288,21 @@ pub enum Action<T = String> {
     LoadStored,
     /// Persist this entry (the shell writes it as [`stored::format`] does, or skips a token
     /// that format cannot hold); it contains the token.
-    Persist(stored::Stored<T>),
+    Persist(stored::Stored),
     /// Remove the persisted entry.
     ClearStored,
     /// A token just came from the network: offer it to other tabs (as [`stored::format`]
     /// writes it) so they need no fetch of their own.
-    Share(stored::Stored<T>),
+    Share(stored::Stored),
     /// Resolve or reject waiting callers.
     Settle {
         /// Who.
         waiters: Vec<WaiterId>,
         /// With what.
-        result: Result<TokenInfo<T>, TokenError>,
+        result: Result<TokenInfo, TokenError>,
     },
     /// Deliver an event to listeners.
-    Emit(Event<T>),
+    Emit(Event),
     /// A log line (static text; never a token or user id).
     Log {
         /// Severity.
@@ -358,10 +361,13 @@ pub struct Snapshot {
     /// Current state.
     pub state: State,
     /// Expiry of the current token.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::optional_time"))]
     pub expires_at: Option<Millis>,
     /// Next planned refresh.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::optional_time"))]
     pub refresh_at: Option<Millis>,
     /// Session generation.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
     pub generation: u64,
     /// Consecutive permanent failures.
     pub consecutive_failures: u32,
@@ -380,8 +386,8 @@ enum Session {
 }
 
 #[derive(Debug)]
-struct Current<T> {
-    info: TokenInfo<T>,
+struct Current {
+    info: TokenInfo,
     /// Rejected by the chat service (`handleUnauthorized`): never handed out again.
     revoked: bool,
     expired_emitted: bool,
@@ -389,7 +395,7 @@ struct Current<T> {
 }
 
 #[derive(Debug)]
-enum Phase<T> {
+enum Phase {
     /// Waiting for the persisted entry (before the first fetch of a session).
     Loading,
     /// Offline: no attempt until the host reports the network is back. `retry`: an attempt
@@ -398,15 +404,15 @@ enum Phase<T> {
     Parked { retry: bool },
     Fetching { op: OpId, deadline: Millis },
     Backoff { until: Millis },
-    LoggingIn { op: Option<OpId>, info: TokenInfo<T>, deadline: Millis, retry_at: Option<Millis>, retry_delay: Millis },
+    LoggingIn { op: Option<OpId>, info: TokenInfo, deadline: Millis, retry_at: Option<Millis>, retry_delay: Millis },
 }
 
 #[derive(Debug)]
-struct Cycle<T> {
+struct Cycle {
     reason: Reason,
     attempt: u32,
     waiters: Vec<WaiterId>,
-    phase: Phase<T>,
+    phase: Phase,
 }
 
 /// The earlier of two optional times (smaller in wasm than an iterator chain).
@@ -417,18 +423,17 @@ fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
     }
 }
 
-/// The sans-IO token manager, its tokens as `T` (see [`Token`]). See the crate docs for the
-/// protocol.
+/// The sans-IO token manager. See the crate docs for the protocol.
 #[derive(Debug)]
-pub struct Machine<T = String> {
+pub struct Machine {
     cfg: Config,
     rng: Rng,
     now: Millis,
     session: Session,
     generation: u64,
     next_id: u64,
-    current: Option<Current<T>>,
-    cycle: Option<Cycle<T>>,
+    current: Option<Current>,
+    cycle: Option<Cycle>,
     next_refresh: Option<Millis>,
     consecutive_failures: u32,
     failed: bool,
@@ -438,57 +443,14 @@ pub struct Machine<T = String> {
     /// The persisted entry was read for this session.
     loaded: bool,
     reported: State,
-    actions: VecDeque<Action<T>>,
+    actions: VecDeque<Action>,
 }
 
 impl Machine {
     /// A manager in `idle`, or `invalid_options` when `cfg` is out of range.
     pub fn new(cfg: Config) -> Result<Self, TokenError> {
         cfg.validate()?;
-        Ok(Self::new_validated(cfg))
-    }
-
-    /// The persisted entry requested by [`Action::LoadStored`] (`None`: nothing stored). A
-    /// valid entry outside its refresh margin is used without a fetch (source `storage`);
-    /// an expired or unreadable one is cleared and a token fetched.
-    pub fn handle_stored(&mut self, now: Millis, entry: Option<&str>) {
-        self.handle_stored_entry(now, entry.map(stored::parse));
-    }
-
-    /// Another tab of the same origin got a token (its persisted-entry form, see
-    /// [`crate::stored`]). A newer, usable token replaces this tab's: its fetch in flight is
-    /// aborted, the app logs in with it, and the refresh is rescheduled. Returns whether it
-    /// was adopted.
-    pub fn handle_tab_token(&mut self, now: Millis, entry: &str) -> bool {
-        stored::parse(entry).is_some_and(|s| self.handle_tab_entry(now, s))
-    }
-
-    /// `handleUnauthorized(staleToken?)`: the chat service rejected a token.
-    ///
-    /// A `stale` token that is no longer current resolves with the current one; otherwise
-    /// the current token is revoked and one refresh is forced (joined while in flight). A
-    /// token minted less than 5 s ago is a permanent `unauthorized` error instead.
-    pub fn handle_unauthorized(&mut self, now: Millis, stale: Option<&str>) -> Result<Request, TokenError> {
-        self.handle_unauthorized_token(now, stale.map(String::from).as_ref())
-    }
-}
-
-impl<T: Token> Machine<T> {
-    /// A manager for a `cfg` its shell has already checked by the rules of
-    /// [`Config::validate`] (the JavaScript host validates the options, with the same
-    /// messages, before the wasm is even loaded; the wasm module then needs none of them).
-    /// Values out of range are clamped into it, so the machine's invariants hold whatever
-    /// it is given.
-    // `max` then `min` rather than `clamp`: a NaN ratio becomes 0 (clamp would keep NaN).
-    #[allow(clippy::manual_clamp)]
-    pub fn new_validated(mut cfg: Config) -> Self {
-        cfg.jitter_ratio = cfg.jitter_ratio.max(0.0).min(1.0);
-        cfg.default_ttl_ms = cfg.default_ttl_ms.max(1);
-        cfg.fetch_timeout_ms = cfg.fetch_timeout_ms.max(1);
-        cfg.login_timeout_ms = cfg.login_timeout_ms.max(1);
-        cfg.retry.max_attempts = cfg.retry.max_attempts.max(1);
-        cfg.retry.max_delay_ms = cfg.retry.max_delay_ms.max(cfg.retry.base_delay_ms);
-        Self {
+        Ok(Self {
             rng: Rng::new(cfg.seed),
             cfg,
             now: 0,
@@ -506,7 +468,7 @@ impl<T: Token> Machine<T> {
             loaded: false,
             reported: State::Idle,
             actions: VecDeque::new(),
-        }
+        })
     }
 
     // ----- requests from the app -------------------------------------------------------
@@ -563,13 +525,16 @@ impl<T: Token> Machine<T> {
         Ok(Request::Wait(id))
     }
 
-    /// [`handle_unauthorized`](Machine::handle_unauthorized) with the stale token as the
-    /// machine holds tokens.
-    pub fn handle_unauthorized_token(&mut self, now: Millis, stale: Option<&T>) -> Result<Request, TokenError> {
+    /// `handleUnauthorized(staleToken?)`: the chat service rejected a token.
+    ///
+    /// A `stale` token that is no longer current resolves with the current one; otherwise
+    /// the current token is revoked and one refresh is forced (joined while in flight). A
+    /// token minted less than 5 s ago is a permanent `unauthorized` error instead.
+    pub fn handle_unauthorized(&mut self, now: Millis, stale: Option<&str>) -> Result<Request, TokenError> {
         self.now = now;
         self.check_open()?;
         if let (Some(stale), Some(cur)) = (stale, &self.current) {
-            if *stale != cur.info.token && self.usable_token(now).is_some() {
+            if stale != cur.info.token && self.usable_token(now).is_some() {
                 return Ok(Request::Ready);
             }
         }
@@ -632,19 +597,15 @@ impl<T: Token> Machine<T> {
 
     // ----- results from the shell ------------------------------------------------------
 
-    /// A token request `op` answered with a body (already decoded from JSON).
-    pub fn handle_fetch_response(&mut self, now: Millis, op: OpId, body: &impl Fields<T>) {
-        self.handle_fetch_response_dated(now, op, body, None)
-    }
-
-    /// [`handle_fetch_response`](Self::handle_fetch_response) for an HTTP answer whose `Date`
-    /// header said `server_date` (epoch ms): corrects absolute expiries for clock skew.
-    pub fn handle_fetch_response_dated(&mut self, now: Millis, op: OpId, body: &impl Fields<T>, server_date: Option<Millis>) {
+    /// A token request `op` answered with a body (already decoded from JSON). `server_date`:
+    /// what the HTTP answer's `Date` header said (epoch ms), if there was one; absolute
+    /// expiries are corrected for the clock skew it shows (see [`parse_token_response`]).
+    pub fn handle_fetch_response(&mut self, now: Millis, op: OpId, body: &impl Fields, server_date: Option<Millis>) {
         self.now = now;
         if !self.is_current_fetch(op) {
             return self.discard();
         }
-        match parse_token_response_dated(body, now, self.cfg.default_ttl_ms, server_date) {
+        match parse_token_response(body, now, self.cfg.default_ttl_ms, server_date) {
             Ok(parsed) => {
                 let refresh_at = schedule::refresh_at(
                     now,
@@ -804,16 +765,17 @@ impl<T: Token> Machine<T> {
         }
     }
 
-    /// [`handle_stored`](Machine::handle_stored) for a shell that reads entries itself:
-    /// `None` when nothing is stored, `Some(None)` for an entry it could not read.
-    pub fn handle_stored_entry(&mut self, now: Millis, entry: Option<Option<stored::Stored<T>>>) {
+    /// The persisted entry requested by [`Action::LoadStored`] (`None`: nothing stored). A
+    /// valid entry outside its refresh margin is used without a fetch (source `storage`);
+    /// an expired or unreadable one is cleared and a token fetched.
+    pub fn handle_stored(&mut self, now: Millis, entry: Option<&str>) {
         self.now = now;
         if !matches!(&self.cycle, Some(Cycle { phase: Phase::Loading, .. })) {
             return self.discard();
         }
         self.loaded = true;
         let present = entry.is_some();
-        let fresh = entry.flatten().filter(|s| {
+        let fresh = entry.and_then(stored::parse).filter(|s| {
             let lifetime = s.expires_at.saturating_sub(s.issued_at);
             now < s.expires_at.saturating_sub(schedule::margin(lifetime, self.cfg.refresh_margin_ms))
         });
@@ -833,8 +795,12 @@ impl<T: Token> Machine<T> {
         self.sync_state();
     }
 
-    /// [`handle_tab_token`](Machine::handle_tab_token) for a shell that reads entries itself.
-    pub fn handle_tab_entry(&mut self, now: Millis, s: stored::Stored<T>) -> bool {
+    /// Another tab of the same origin got a token (its persisted-entry form, see
+    /// [`crate::stored`]). A newer, usable token replaces this tab's: its fetch in flight is
+    /// aborted, the app logs in with it, and the refresh is rescheduled. Returns whether it
+    /// was adopted.
+    pub fn handle_tab_token(&mut self, now: Millis, entry: &str) -> bool {
+        let Some(s) = stored::parse(entry) else { return false };
         self.now = now;
         if self.session != Session::Active || now >= schedule::usable_until(s.issued_at, s.expires_at) {
             return false;
@@ -862,7 +828,7 @@ impl<T: Token> Machine<T> {
         true
     }
 
-    fn adopted(&mut self, now: Millis, s: stored::Stored<T>, source: Source) -> TokenInfo<T> {
+    fn adopted(&mut self, now: Millis, s: stored::Stored, source: Source) -> TokenInfo {
         let random = self.rng.next_f64();
         TokenInfo {
             refresh_at: schedule::refresh_at(now, s.expires_at, self.cfg.refresh_margin_ms, self.cfg.jitter_ratio, random),
@@ -879,7 +845,7 @@ impl<T: Token> Machine<T> {
     // ----- outputs ---------------------------------------------------------------------
 
     /// The next thing the shell must do.
-    pub fn poll_action(&mut self) -> Option<Action<T>> {
+    pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
     }
 
@@ -900,23 +866,13 @@ impl<T: Token> Machine<T> {
     }
 
     /// The current token, if any (possibly near expiry: see [`usable_token`](Self::usable_token)).
-    pub fn current(&self) -> Option<&TokenInfo<T>> {
+    pub fn current(&self) -> Option<&TokenInfo> {
         self.current.as_ref().map(|c| &c.info)
-    }
-
-    /// Every token the machine holds: the current one's and that of a login in flight. A shell
-    /// that keeps token texts itself (see [`Token`]) may forget any other.
-    pub fn held(&self) -> [Option<&TokenInfo<T>>; 2] {
-        let login = match &self.cycle {
-            Some(Cycle { phase: Phase::LoggingIn { info, .. }, .. }) => Some(info),
-            _ => None,
-        };
-        [self.current(), login]
     }
 
     /// The current token if it may be handed out at `now`: not revoked and not within
     /// `min(30 s, lifetime / 2)` of expiry.
-    pub fn usable_token(&self, now: Millis) -> Option<&TokenInfo<T>> {
+    pub fn usable_token(&self, now: Millis) -> Option<&TokenInfo> {
         self.current
             .as_ref()
             .filter(|c| !c.revoked && now < schedule::usable_until(c.info.issued_at, c.info.expires_at))
@@ -1072,7 +1028,7 @@ impl<T: Token> Machine<T> {
         self.discard();
     }
 
-    fn accept(&mut self, now: Millis, info: TokenInfo<T>) {
+    fn accept(&mut self, now: Millis, info: TokenInfo) {
         if info.source == Source::Network {
             self.actions.push_back(Action::Share(stored::Stored::of(&info)));
         }
@@ -1094,7 +1050,7 @@ impl<T: Token> Machine<T> {
     }
 
     /// Makes `info` the current token and resolves the finished cycle's `waiters` with it.
-    fn commit(&mut self, info: TokenInfo<T>, waiters: Vec<WaiterId>) {
+    fn commit(&mut self, info: TokenInfo, waiters: Vec<WaiterId>) {
         self.consecutive_failures = 0;
         self.last_error = None;
         self.failed = false;
@@ -1202,7 +1158,7 @@ impl<T: Token> Machine<T> {
         }
     }
 
-    fn push_event(&mut self, event: Event<T>) {
+    fn push_event(&mut self, event: Event) {
         self.actions.push_back(Action::Emit(event));
     }
 

@@ -14,76 +14,28 @@ pub const MAX_TIME_MS: Millis = (1 << 53) - 1;
 /// clock are not corrected.
 pub const SKEW_TOLERANCE_MS: Millis = 10_000;
 
-/// A token as the core carries it (and the refresh and WebSocket tokens with it): its text
-/// (`String`, the default everywhere), or a shell's handle to a text the shell keeps itself
-/// (the wasm module: a number that its JavaScript host maps to a string, so that no token text
-/// crosses into the module). The core only moves tokens, compares them and asks this.
-pub trait Token: Clone + PartialEq {
-    /// Whether it is the empty string.
-    fn is_empty(&self) -> bool;
-    /// Whether it is empty or whitespace only (Unicode `White_Space`, as `str::trim`).
-    fn is_blank(&self) -> bool;
-    /// A numeric string's value (`"3600"`, `" 1.5e3 "`): [`parse_number`].
-    fn number(&self) -> Option<f64>;
-    /// The JWT `exp` claim of a token: [`jwt_exp`].
-    fn jwt_exp(&self) -> Result<Option<f64>, TokenError>;
-}
-
-impl Token for String {
-    fn is_empty(&self) -> bool {
-        String::is_empty(self)
-    }
-    fn is_blank(&self) -> bool {
-        trim(self).is_empty()
-    }
-    fn number(&self) -> Option<f64> {
-        parse_number(self)
-    }
-    fn jwt_exp(&self) -> Result<Option<f64>, TokenError> {
-        jwt_exp(self)
-    }
-}
-
 /// A value read from a token response, whatever its source (a JS object, JSON, a map).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Value<T = String> {
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
     /// The field is absent (or `undefined`).
     Missing,
     /// The field is `null`.
     Null,
     /// A string.
-    Str(T),
+    Str(String),
     /// A number.
     Num(f64),
     /// Anything else: a boolean, an object, an array.
     Other,
 }
 
-/// Read access to a token response, its strings as `T`. The shell implements it over a JS
-/// object; tests and fuzzers over JSON.
-pub trait Fields<T: Token = String> {
+/// Read access to a token response. The wasm shell implements it over a JS object, the
+/// native bridge over JSON and its typed response; tests and fuzzers over JSON.
+pub trait Fields {
     /// Whether the response is an object at all.
     fn is_object(&self) -> bool;
     /// The value at `path` (`["data", "authToken"]`); [`Value::Missing`] where any step is absent.
-    fn get(&self, path: &[&str]) -> Value<T>;
-
-    /// The value of [`FIELDS`]`[i]`. A shell that reads a response's fields up front by that
-    /// list (the wasm module: its host sets them by index) answers here and never by path.
-    fn field(&self, i: usize) -> Value<T> {
-        FIELDS.get(i).map_or(Value::Missing, |name| match name.split_once('.') {
-            Some((a, b)) => self.get(&[a, b]),
-            None => self.get(&[name]),
-        })
-    }
-
-    /// The token's JWT `exp` claim: [`Token::jwt_exp`]. A shell whose platform decodes the
-    /// JWT itself (the wasm module: its host uses `JSON.parse`) answers from the response
-    /// instead. (Numeric strings and blank tokens are the `Token`'s own questions.) The
-    /// decisions (which field wins, ranges, skew, errors) stay in
-    /// [`parse_token_response_dated`] either way.
-    fn jwt_exp(&self, token: &T) -> Result<Option<f64>, TokenError> {
-        token.jwt_exp()
-    }
+    fn get(&self, path: &[&str]) -> Value;
 }
 
 /// Where a token's expiry came from.
@@ -101,56 +53,41 @@ pub enum ExpirySource {
 
 /// A validated token response.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ParsedToken<T = String> {
+pub struct ParsedToken {
     /// The token itself (non-empty).
-    pub token: T,
+    pub token: String,
     /// When it expires, epoch ms on the manager's clock.
     pub expires_at: Millis,
     /// Where `expires_at` came from.
     pub expiry_source: ExpirySource,
     /// Optional refresh token, passed back to `fetchToken` through `ctx.previous`.
-    pub refresh_token: Option<T>,
+    pub refresh_token: Option<String>,
     /// Optional WebSocket token.
-    pub ws_token: Option<T>,
+    pub ws_token: Option<String>,
 }
 
-/// Every field of a token response the core reads: its path, and its name in errors. The
-/// token is the first of 0–3 present; then `expiresIn` (4, 5), `expiresAt` (6, 7),
-/// `refreshToken` (8, 9), `wsToken` (10, 11), each at the top level or inside `data`.
-pub const FIELDS: [&str; 12] = [
-    "authToken",
-    "token",
-    "accessToken",
-    "data.authToken",
-    "expiresIn",
-    "data.expiresIn",
-    "expiresAt",
-    "data.expiresAt",
-    "refreshToken",
-    "data.refreshToken",
-    "wsToken",
-    "data.wsToken",
-];
+/// The fields that may hold the token, in order of precedence.
+const TOKEN_FIELDS: [&str; 4] = ["authToken", "token", "accessToken", "data.authToken"];
 
-/// Validates a token response received at `now`.
+/// The value of the field `name` (`"expiresIn"`, or `"data.expiresIn"` inside `data`); the
+/// name is also the field's name in errors.
+fn field(src: &impl Fields, name: &str) -> Value {
+    match name.split_once('.') {
+        Some((a, b)) => src.get(&[a, b]),
+        None => src.get(&[name]),
+    }
+}
+
+/// Validates a token response received at `now`, whose HTTP `Date` header (if any) said
+/// `server_date` (epoch ms).
 ///
 /// Token from `authToken`, `token`, `accessToken` or `data.authToken`; expiry from
 /// `expiresIn` (also in `data`, wins over the rest), `expiresAt` (also in `data`), the JWT
-/// `exp` claim, else `now + default_ttl_ms`.
-pub fn parse_token_response<T: Token>(src: &impl Fields<T>, now: Millis, default_ttl_ms: Millis) -> Result<ParsedToken<T>, TokenError> {
-    parse_token_response_dated(src, now, default_ttl_ms, None)
-}
-
-/// [`parse_token_response`] for a response whose HTTP `Date` header said `server_date`:
-/// absolute expiries (`expiresAt`, JWT `exp`) are moved onto the manager's clock by the
-/// measured skew, so a client clock an hour off neither rejects a valid token nor refreshes
-/// an expired one too late. (`expiresIn` needs no correction.)
-pub fn parse_token_response_dated<T: Token>(
-    src: &impl Fields<T>,
-    now: Millis,
-    default_ttl_ms: Millis,
-    server_date: Option<Millis>,
-) -> Result<ParsedToken<T>, TokenError> {
+/// `exp` claim, else `now + default_ttl_ms`. With a `server_date`, absolute expiries
+/// (`expiresAt`, JWT `exp`) are moved onto the manager's clock by the measured skew, so a
+/// client clock an hour off neither rejects a valid token nor refreshes an expired one too
+/// late. (`expiresIn` needs no correction.)
+pub fn parse_token_response(src: &impl Fields, now: Millis, default_ttl_ms: Millis, server_date: Option<Millis>) -> Result<ParsedToken, TokenError> {
     if !src.is_object() {
         return Err(TokenError::invalid_response("response", "must be an object"));
     }
@@ -158,7 +95,7 @@ pub fn parse_token_response_dated<T: Token>(
     // iterator chain).
     let mut i = 0;
     let value = loop {
-        match src.field(i) {
+        match field(src, TOKEN_FIELDS[i]) {
             Value::Missing | Value::Null if i < 3 => i += 1,
             Value::Missing | Value::Null => {
                 return Err(TokenError::invalid_response(
@@ -170,24 +107,24 @@ pub fn parse_token_response_dated<T: Token>(
         }
     };
     let token = match value {
-        Value::Str(s) if s.is_blank() => return Err(TokenError::invalid_response(FIELDS[i], "must not be empty")),
+        Value::Str(s) if trim(&s).is_empty() => return Err(TokenError::invalid_response(TOKEN_FIELDS[i], "must not be empty")),
         Value::Str(s) => s,
-        _ => return Err(TokenError::invalid_response(FIELDS[i], "must be a string")),
+        _ => return Err(TokenError::invalid_response(TOKEN_FIELDS[i], "must be a string")),
     };
 
-    let (expires_at, expiry_source) = if let Some(secs) = number_field(src, 4)? {
+    let (expires_at, expiry_source) = if let Some(secs) = number_field(src, ["expiresIn", "data.expiresIn"])? {
         let ms = secs.1 * 1000.0;
         if ms < 1.0 || ms > (MAX_TIME_MS - now.min(MAX_TIME_MS)) as f64 {
             return Err(TokenError::invalid_response(secs.0, "must be a positive number of seconds within range"));
         }
         (now + ms as Millis, ExpirySource::ExpiresIn)
-    } else if let Some((field, at)) = number_field(src, 6)? {
+    } else if let Some((field, at)) = number_field(src, ["expiresAt", "data.expiresAt"])? {
         let ms = if at < 1e12 { at * 1000.0 } else { at };
         if !(ms > 0.0 && ms <= MAX_TIME_MS as f64) {
             return Err(TokenError::invalid_response(field, "must be a positive epoch time in milliseconds or seconds"));
         }
         (ms as Millis, ExpirySource::ExpiresAt)
-    } else if let Some(exp) = src.jwt_exp(&token)? {
+    } else if let Some(exp) = jwt_exp(&token)? {
         let ms = exp * 1000.0;
         if !(ms > 0.0 && ms <= MAX_TIME_MS as f64) {
             return Err(TokenError::invalid_response("exp", "must be a positive epoch time in seconds"));
@@ -218,42 +155,36 @@ pub fn parse_token_response_dated<T: Token>(
         token,
         expires_at,
         expiry_source,
-        refresh_token: string_field(src, 8)?,
-        ws_token: string_field(src, 10)?,
+        refresh_token: string_field(src, ["refreshToken", "data.refreshToken"])?,
+        ws_token: string_field(src, ["wsToken", "data.wsToken"])?,
     })
 }
 
-/// Reads [`FIELDS`]`[i]` (top level) or `[i + 1]` (inside `data`): a finite number or a
+/// Reads the first present of `names` (top level, then inside `data`): a finite number or a
 /// numeric string. Returns the name it was found under.
-// An index loop: the iterator chain (`enumerate().skip(i).take(2)`) costs the wasm ~70 B.
-#[allow(clippy::needless_range_loop)]
-fn number_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<(&'static str, f64)>, TokenError> {
-    for i in i..i + 2 {
-        let field = &FIELDS[i];
-        let n = match src.field(i) {
+fn number_field(src: &impl Fields, names: [&'static str; 2]) -> Result<Option<(&'static str, f64)>, TokenError> {
+    for name in names {
+        let n = match field(src, name) {
             Value::Missing | Value::Null => continue,
             Value::Num(n) => n,
-            Value::Str(s) => s.number().unwrap_or(f64::NAN),
+            Value::Str(s) => parse_number(&s).unwrap_or(f64::NAN),
             Value::Other => f64::NAN,
         };
         if !n.is_finite() || n <= 0.0 {
-            return Err(TokenError::invalid_response(field, "must be a positive, finite number"));
+            return Err(TokenError::invalid_response(name, "must be a positive, finite number"));
         }
-        return Ok(Some((*field, n)));
+        return Ok(Some((name, n)));
     }
     Ok(None)
 }
 
-/// Reads [`FIELDS`]`[i]` or `[i + 1]`: a non-empty string when present.
-// An index loop: the iterator chain (`enumerate().skip(i).take(2)`) costs the wasm ~70 B.
-#[allow(clippy::needless_range_loop)]
-fn string_field<T: Token>(src: &impl Fields<T>, i: usize) -> Result<Option<T>, TokenError> {
-    for i in i..i + 2 {
-        let field = &FIELDS[i];
-        match src.field(i) {
+/// Reads the first present of `names`: a non-empty string when present.
+fn string_field(src: &impl Fields, names: [&'static str; 2]) -> Result<Option<String>, TokenError> {
+    for name in names {
+        match field(src, name) {
             Value::Missing | Value::Null => continue,
             Value::Str(s) if !s.is_empty() => return Ok(Some(s)),
-            _ => return Err(TokenError::invalid_response(field, "must be a non-empty string when present")),
+            _ => return Err(TokenError::invalid_response(name, "must be a non-empty string when present")),
         }
     }
     Ok(None)

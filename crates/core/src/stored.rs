@@ -12,23 +12,23 @@
 
 use alloc::string::{String, ToString};
 
-use crate::{Millis, Token, TokenInfo};
+use crate::{Millis, TokenInfo};
 
 const MAGIC: &str = "ctm1";
 
-/// A token read back from storage or another tab (its strings as `T`: see [`Token`]).
+/// A token read back from storage or another tab.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored<T = String> {
+pub struct Stored {
     /// The token.
-    pub token: T,
+    pub token: String,
     /// When it was received, epoch ms.
     pub issued_at: Millis,
     /// When it expires, epoch ms.
     pub expires_at: Millis,
     /// Optional refresh token.
-    pub refresh_token: Option<T>,
+    pub refresh_token: Option<String>,
     /// Optional WebSocket token.
-    pub ws_token: Option<T>,
+    pub ws_token: Option<String>,
 }
 
 /// No control character (`char::is_control`: U+0000–001F, U+007F–009F), checked on the
@@ -38,9 +38,9 @@ pub(crate) fn clean(s: &str) -> bool {
     !b.iter().enumerate().any(|(i, &c)| c < 0x20 || c == 0x7f || (c == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0x9f))))
 }
 
-impl<T: Token> Stored<T> {
+impl Stored {
     /// What is stored of `info`.
-    pub fn of(info: &TokenInfo<T>) -> Self {
+    pub fn of(info: &TokenInfo) -> Self {
         Self {
             token: info.token.clone(),
             issued_at: info.issued_at,

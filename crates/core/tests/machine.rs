@@ -311,7 +311,7 @@ fn fetch_timeout_aborts_and_retries() {
     h.advance(5_000);
     assert_eq!(h.aborted, vec![op]);
     assert!(h.advance_to_fetch(1_000));
-    h.m.handle_fetch_response(h.now, op, &token("late", 60.0));
+    h.m.handle_fetch_response(h.now, op, &token("late", 60.0), None);
     h.drain();
     assert!(h.logins.is_empty(), "the aborted request's late answer is ignored");
     h.deliver(token("t", 60.0));
@@ -364,7 +364,7 @@ fn logout_during_fetch_discards_the_result_and_never_logs_in() {
     h.drain();
     assert_eq!(h.aborted, vec![op]);
     assert_eq!(h.result_of(w).unwrap().clone().unwrap_err().code(), "discarded");
-    h.m.handle_fetch_response(h.now, op, &token("late", 3600.0));
+    h.m.handle_fetch_response(h.now, op, &token("late", 3600.0), None);
     h.drain();
     assert!(h.logins.is_empty());
     assert_eq!(h.get_token().unwrap_err().code(), "logged_out");
@@ -398,7 +398,7 @@ fn user_switch_never_logs_in_the_old_users_token() {
     h.drain();
     let w = wait(h.start());
     assert!(h.m.generation() > g + 1);
-    h.m.handle_fetch_response(h.now, old_op, &token("alice", 3600.0));
+    h.m.handle_fetch_response(h.now, old_op, &token("alice", 3600.0), None);
     h.drain();
     assert!(h.logins.is_empty(), "alice's token arrived after the switch");
     h.deliver(token("bob", 3600.0));
@@ -560,7 +560,7 @@ fn a_server_date_header_corrects_expires_at_for_client_clock_skew() {
         let op = h.take_fetch();
         let server_now = (h.now as i64 - skew) as Millis; // the client clock is `skew` ahead
         let body = Body(vec![("token", Str("t".into())), ("expiresAt", Num((server_now + HOUR) as f64))]);
-        h.m.handle_fetch_response_dated(h.now, op, &body, Some(server_now));
+        h.m.handle_fetch_response(h.now, op, &body, Some(server_now));
         h.drain();
         let info = h.result_of(w).unwrap().clone().unwrap();
         assert_eq!(info.expires_at, h.now + HOUR, "skew {skew}: one hour on the manager's clock");

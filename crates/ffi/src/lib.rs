@@ -181,7 +181,7 @@ impl TokenManager {
         self.mutate(now_ms, |m| match outcome {
             FetchOutcome::Http { status, body, date, .. } if (200..300).contains(&status) => {
                 match serde_json::from_str::<serde_json::Value>(&body) {
-                    Ok(json) => m.handle_fetch_response_dated(now_ms, op, &Json(json), date.as_deref().and_then(parse_http_date)),
+                    Ok(json) => m.handle_fetch_response(now_ms, op, &Json(json), date.as_deref().and_then(parse_http_date)),
                     Err(_) => m.handle_fetch_failed(now_ms, op, TokenError::invalid_response("body", "is not valid JSON")),
                 }
             }
@@ -192,7 +192,7 @@ impl TokenManager {
                 let retry_after_ms = retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms));
                 m.handle_fetch_failed(now_ms, op, TokenError::from_status(status, retry_after_ms))
             }
-            FetchOutcome::Token { response } => m.handle_fetch_response(now_ms, op, &response),
+            FetchOutcome::Token { response } => m.handle_fetch_response(now_ms, op, &response, None),
         });
         self.pump();
     }

@@ -490,7 +490,7 @@ impl H {
                     if ahead { now.saturating_add(d) } else { now.saturating_sub(d) }
                 });
                 self.answered(op);
-                self.handle_fetch_response_dated(now, op, &JsonFields(&body), date);
+                self.handle_fetch_response(now, op, &JsonFields(&body), date);
             }
             Op::Fail(to, failure) => {
                 let op = Self::pick(&self.fetches, self.fetch, to);

@@ -2,14 +2,14 @@
 //!
 //! Input: a JSON document (the body the backend sent). Optional top-level `__now`, `__ttl`
 //! and `__date` numbers set the clock, `defaultTtlMs` and the server's `Date` header (epoch
-//! ms, for `parse_token_response_dated`); the parser ignores them as any unknown field. Input that is not JSON builds a response field by field with `arbitrary`, so
-//! numbers such as NaN, infinities and -0 (which JSON cannot carry) are reached too.
+//! ms, the parser's `server_date`); the parser ignores them as any unknown field. Input that
+//! is not JSON builds a response field by field with `arbitrary`, so numbers such as NaN,
+//! infinities and -0 (which JSON cannot carry) are reached too. Each response is parsed
+//! without a `Date` header and with the given one.
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use chat_token_core::parse::{
-    jwt_exp, parse_token_response, parse_token_response_dated, ExpirySource, ParsedToken, MAX_TIME_MS, SKEW_TOLERANCE_MS,
-};
+use chat_token_core::parse::{jwt_exp, parse_token_response, ExpirySource, ParsedToken, MAX_TIME_MS, SKEW_TOLERANCE_MS};
 use chat_token_core::TokenError;
 use chat_token_core::{Fields, Millis, Value};
 use fuzz_support::{jwt_with_payload, pick_now, JsonFields};
@@ -35,8 +35,8 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(src: &impl Fields, now: Millis, ttl: Millis, date: Option<Millis>) {
-    let plain = parse_token_response(src, now, ttl);
-    let dated = parse_token_response_dated(src, now, ttl, date);
+    let plain = parse_token_response(src, now, ttl, None);
+    let dated = parse_token_response(src, now, ttl, date);
     check_one(src, now, ttl, &plain);
     check_one(src, now, ttl, &dated);
     // The Date header only moves absolute expiries, and only beyond the tolerance.

@@ -161,7 +161,7 @@ impl H {
 
     pub fn respond(&mut self, body: Body) {
         let op = self.take_fetch();
-        self.m.handle_fetch_response(self.now, op, &body);
+        self.m.handle_fetch_response(self.now, op, &body, None);
         self.drain();
     }
 
