@@ -7,11 +7,13 @@ export const { TokenManager } = glue;
 // `using manager = new TokenManager(…)` disposes it (wasm-bindgen's own Symbol.dispose only frees).
 if (typeof Symbol.dispose === 'symbol') TokenManager.prototype[Symbol.dispose] = TokenManager.prototype.dispose;
 
-/** Instantiates the compiled module and makes it the glue's. */
+/**
+ * Instantiates the compiled module and makes it the glue's. (Built without reference types, the
+ * module has no externref table for a `__wbindgen_start` to set up: scripts/build.sh.)
+ */
 export function instantiate(module) {
   const { exports } = new WebAssembly.Instance(module, { './chat_token_manager_bg.js': glue });
   glue.__wbg_set_wasm(exports);
-  exports.__wbindgen_start();
 }
 
 /** Until a module is instantiated, every use of the glue throws `error`. */

@@ -3,11 +3,11 @@
 // `react-native` export condition selects. Hermes has no WebAssembly, so the wasm-bindgen
 // module (src/) is translated to JavaScript with Binaryen's wasm2js:
 //
-//   0. cargo builds the module without reference types and multi-value (wasm2js translates
-//      neither; with them wasm-bindgen adds an externref table and wasm2js refuses "modules with
-//      multiple tables"), with `strip` on: std's precompiled features would otherwise land in
-//      the `target_features` section and wasm-bindgen would look for the externref table
-//      anyway; then `wasm-bindgen --target bundler` writes the module and its glue;
+//   0. the module and its glue as scripts/build.sh had wasm-pack build them for every entry:
+//      without reference types and multi-value (wasm2js translates neither; with them
+//      wasm-bindgen adds an externref table and wasm2js refuses "modules with multiple
+//      tables"), with `strip` on (std's precompiled features would otherwise land in the
+//      `target_features` section and wasm-bindgen would look for the externref table anyway);
 //   1. wasm-opt: lower the post-MVP features wasm2js cannot translate (sign-extension,
 //      non-trapping float-to-int, bulk memory), then -Oz;
 //   2. wasm2js -Oz → an ES module importing the glue's functions and exporting the module's;
@@ -20,7 +20,7 @@
 //   5. esbuild minifies (target es5).
 // Prints raw and gzip -9 sizes. Intermediate files go to target/native/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,16 +39,17 @@ function die(msg) {
 }
 mkdirSync(WBG, { recursive: true });
 
-// ---- 0. the module without reference types, and its glue ------------------------------------
-// A target dir of its own: other RUSTFLAGS would otherwise rebuild the web module every time.
-const CARGO_TARGET = join(ROOT, 'target', 'native-cargo');
-execFileSync('cargo', ['build', '--quiet', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'chat-token-manager', '--target-dir', CARGO_TARGET], {
-  cwd: ROOT,
-  stdio: 'inherit',
-  env: { ...process.env, RUSTFLAGS: '-C target-feature=-reference-types,-multivalue', CARGO_PROFILE_RELEASE_STRIP: 'true' },
-});
-const WASM = join(CARGO_TARGET, 'wasm32-unknown-unknown', 'release', 'chat_token_manager.wasm');
-execFileSync('wasm-bindgen', ['--target', 'bundler', '--out-dir', WBG, WASM], { stdio: 'inherit' });
+// ---- 0. the module and its glue, as scripts/build.sh built them ----------------------------
+// (reference types and multi-value off, `strip` on). Copied: the glue is patched below, for
+// this build only.
+const BUILT = join(ROOT, 'target', 'wasm-pack', 'bundler');
+for (const f of ['chat_token_manager_bg.wasm', 'chat_token_manager_bg.js']) {
+  try {
+    copyFileSync(join(BUILT, f), join(WBG, f));
+  } catch {
+    die(`${join(BUILT, f)} is missing: run scripts/build.sh (which runs this script too)`);
+  }
+}
 
 // ---- 1. lower the features wasm2js cannot translate ----------------------------------------
 // Read with every feature rustc may emit enabled; optimise first, lower last, so nothing

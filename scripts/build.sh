@@ -15,8 +15,13 @@ mkdir -p pkg
 rm -f pkg/utf8.mjs pkg/chat_token_manager.js pkg/chat_token_manager.d.ts pkg/chat_token_manager_bg.wasm pkg/chat_token_manager_bg.wasm.d.ts pkg/.gitignore
 # The wasm-bindgen TokenManager (src/): wasm-pack builds it (cargo release, wasm-bindgen's
 # bundler target, then wasm-opt with the flags in Cargo.toml) and writes its glue, which the
-# browser and Node entries bundle (js/wasm.mjs). React Native's build is its own (below).
-PATH="$BIN:$PATH" wasm-pack --quiet build --release --target bundler --out-dir target/wasm-pack/bundler --no-pack
+# browser and Node entries bundle (js/wasm.mjs). The one module every entry ships, React
+# Native's through wasm2js included, so it is built the way wasm2js needs (TOOLCHAIN.md):
+# reference types and multi-value off (wasm2js translates neither) and `strip` on (else std's
+# precompiled features in the `target_features` section turn wasm-bindgen's externref table
+# back on). Its own target dir: the wasm tests build with the default flags.
+RUSTFLAGS='-C target-feature=-reference-types,-multivalue' CARGO_PROFILE_RELEASE_STRIP=true CARGO_TARGET_DIR=target/wasm-release \
+  PATH="$BIN:$PATH" wasm-pack --quiet build --release --target bundler --out-dir target/wasm-pack/bundler --no-pack
 test -s target/wasm-pack/bundler/chat_token_manager_bg.wasm
 cp target/wasm-pack/bundler/chat_token_manager_bg.wasm pkg/chat_token_manager.wasm
 # es2022: the browser entry loads the wasm with a top-level await.

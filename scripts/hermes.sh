@@ -16,11 +16,11 @@ stale=0
 if [ ! -f pkg/index.native.js ]; then
   stale=1
 else
-  for f in src/*.rs crates/core/src/*.rs Cargo.toml Cargo.lock js/native*.mjs scripts/build-native.mjs; do
+  for f in src/*.rs crates/core/src/*.rs Cargo.toml Cargo.lock js/native*.mjs scripts/build.sh scripts/build-native.mjs; do
     if [ -e "$f" ] && [ "$f" -nt pkg/index.native.js ]; then stale=1; fi
   done
 fi
-if [ "$stale" = 1 ]; then node scripts/build-native.mjs; fi
+if [ "$stale" = 1 ]; then bash scripts/build.sh; fi
 
 echo "=== hermes: scenarios under the Hermes binary (tests/hermes/run.mjs)"
 node --test --test-reporter=spec --test-timeout=120000 --test-force-exit tests/hermes/run.mjs

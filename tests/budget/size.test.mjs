@@ -20,8 +20,8 @@ import { gzipSync } from 'node:zlib';
 // chains in the core's wasm paths; atob for JWT payloads.
 // Issue 13 withdrew the 16 KB target with the design card: every entry is the wasm-bindgen
 // TokenManager now, and the ceilings are its measured figures.
-const CEILING_GZIP_BYTES = 52_700;
-const CJS_CEILING_GZIP_BYTES = 52_500;
+const CEILING_GZIP_BYTES = 52_000;
+const CJS_CEILING_GZIP_BYTES = 51_900;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
 
