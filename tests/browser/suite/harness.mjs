@@ -1,5 +1,5 @@
-// Page side of the browser suite: imports one test file (its `node:*` imports, the package and
-// the token server are redirected by the page's import map), runs what it registered and sends
+// Page side of the browser suite: imports one test file (its `node:*` imports and the package
+// are redirected by the page's import map), runs what it registered and sends
 // each result to the Node runner through the functions it exposed (`__suiteResult`, `__suiteDone`).
 import { runRegistered, reportUncaught, serializeError } from './shims/node-test.mjs';
 

@@ -5,8 +5,8 @@
 //
 // Each file gets a fresh browser context and page whose import map redirects the test files'
 // imports: node:test / node:assert/strict / node:timers/promises / node:perf_hooks → small shims
-// (./shims/), `chat-token-manager` → /pkg/index.mjs, and the Node token server
-// (tests/js/helpers/token-server.mjs) → ./token-server.mjs, which answers `fetch` in the page.
+// (./shims/) and `chat-token-manager` → /pkg/index.mjs. The token server
+// (tests/js/helpers/token-server.mjs) loads as is and answers `fetch` in the page.
 // Prints one line per test and ends with `ℹ pass N` / `ℹ fail M` (parsed by scripts/test.sh);
 // exits 1 on any failure or if no test ran. Env: SUITE_TIMEOUT_MS (whole run, default 300000),
 // SUITE_TEST_TIMEOUT_MS (per test, default 60000), SUITE_VERBOSE=1 (forward the page console).
@@ -32,7 +32,6 @@ const IMPORT_MAP = {
     'node:timers/promises': '/tests/browser/suite/shims/node-timers-promises.mjs',
     'node:perf_hooks': '/tests/browser/suite/shims/node-perf-hooks.mjs',
     'chat-token-manager': '/pkg/index.mjs',
-    '/tests/js/helpers/token-server.mjs': '/tests/browser/suite/token-server.mjs',
   },
 };
 
