@@ -3,18 +3,18 @@
 #   1. the core's native tests (cargo test -p chat-token-core)
 #   2. the wasm-bindgen TokenManager's own tests (tests/web.rs, tests/cross_tab.rs) under Node
 #      and in headless Chromium (wasm-pack test)
-#   4. the JavaScript tests (tests/js) against the built package in Node, 5. the size budget,
-#   6. the same tests/js files in headless Chromium against pkg/index.mjs
-#   7. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
-#   8. React Native: the scenarios under the real Hermes binary, and tests/js against the
+#   3. the JavaScript tests (tests/js) against the built package in Node, 4. the size budget,
+#   5. the same tests/js files in headless Chromium against pkg/index.mjs
+#   6. the browser platform scenarios in headless Chromium (cross-tab, wake-up, offline, storage)
+#   7. React Native: the scenarios under the real Hermes binary, and tests/js against the
 #      wasm2js build of the wasm-bindgen module (pkg/index.native.js)
-#   9. the demo: backend security, the CometChat emulator with the real CometChat SDK, the React
+#   8. the demo: backend security, the CometChat emulator with the real CometChat SDK, the React
 #      entry, and the end-to-end run of the demo page in headless Chromium (tests/www)
-#  10. the packed tarball in every bundler and runtime (Vite, webpack, Next.js, Node ESM/CJS,
+#   9. the packed tarball in every bundler and runtime (Vite, webpack, Next.js, Node ESM/CJS,
 #      Vitest, Jest, tsc) (tests/bundlers)
-#  11. the native bridge (crates/ffi, uniffi): Python bindings + the React Native TypeScript
-#  12. a fuzz smoke run of every cargo-fuzz target (seconds; skipped without nightly)
-#  13. a strict TypeScript check of a consumer of the package's types
+#  10. the native bridge (crates/ffi, uniffi): Python bindings + the React Native TypeScript
+#  11. a fuzz smoke run of every cargo-fuzz target (seconds; skipped without nightly)
+#  12. a strict TypeScript check of a consumer of the package's types
 # Fails if any layer fails or runs 0 tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -201,13 +201,13 @@ pub struct TokenInfo {
     /// The token.
     pub token: String,
     /// Expiry, epoch ms.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::serialize"))]
     pub expires_at: Millis,
     /// When the manager plans to refresh it, epoch ms.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::serialize"))]
     pub refresh_at: Millis,
     /// When it was received, epoch ms.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::serialize"))]
     pub issued_at: Millis,
     /// Why it was fetched.
     pub reason: Reason,
@@ -361,13 +361,13 @@ pub struct Snapshot {
     /// Current state.
     pub state: State,
     /// Expiry of the current token.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::optional_time"))]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::serialize_option"))]
     pub expires_at: Option<Millis>,
     /// Next planned refresh.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::optional_time"))]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::serialize_option"))]
     pub refresh_at: Option<Millis>,
     /// Session generation.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::time"))]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::number::serialize"))]
     pub generation: u64,
     /// Consecutive permanent failures.
     pub consecutive_failures: u32,
