@@ -23,7 +23,11 @@ impl Listener {
     /// Listens where the target has `addEventListener`; `None` where it has not (Node's
     /// `globalThis`, a missing `document`).
     pub(crate) fn new(target: &JsValue, event: &'static str, f: impl FnMut(JsValue) + 'static) -> Option<Listener> {
-        let callback = Closure::<dyn FnMut(JsValue)>::new(f);
+        Listener::add(target, event, Closure::wrap(Box::new(f)))
+    }
+
+    /// [`Listener::new`]'s one body (not generic over the callback).
+    fn add(target: &JsValue, event: &'static str, callback: Closure<dyn FnMut(JsValue)>) -> Option<Listener> {
         js::call(target, "addEventListener", &[&JsValue::from_str(event), callback.as_ref()]).ok()?;
         Some(Listener { target: target.clone(), event, callback })
     }
@@ -208,13 +212,21 @@ pub(crate) fn ignore(promise: Promise) {
     on_settled(&promise, drop);
 }
 
+/// What [`on_settled`] calls: with the value, or with the rejection.
+pub(crate) type Settled = Box<dyn FnOnce(Result<JsValue, JsValue>)>;
+
 /// Calls `f` with how `promise` settles, from the promise's own reaction job: no executor hop
 /// (a future awaiting it would run one job later), as JavaScript's `await` would. Both
 /// callbacks are freed once either has run.
 pub(crate) fn on_settled(promise: &Promise, f: impl FnOnce(Result<JsValue, JsValue>) + 'static) {
+    settle_with(promise, Box::new(f));
+}
+
+/// [`on_settled`]'s one body, shared by every caller (not generic over the callback).
+fn settle_with(promise: &Promise, f: Settled) {
     type Callbacks = (Closure<dyn FnMut(JsValue)>, Closure<dyn FnMut(JsValue)>);
     let callbacks: Rc<RefCell<Option<Callbacks>>> = Rc::default();
-    let f = Rc::new(Cell::new(Some(f)));
+    let f: Rc<Cell<Option<Settled>>> = Rc::new(Cell::new(Some(f)));
     let callback = |fulfilled: bool| {
         let (callbacks, f) = (callbacks.clone(), f.clone());
         Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {

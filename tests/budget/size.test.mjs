@@ -1,7 +1,7 @@
 // Size budget of the shipped package (bytes are deterministic, so this is a test; timings are
 // in the bench). The payload is what the default entry loads: pkg/index.mjs (the minified entry
 // and wasm-bindgen glue) plus the wasm, gzip -9. The ceiling only goes down: lower it as the payload is cut. It is now
-// the performance issue's target, 16 KB; the current figure is in README.md.
+// the measured figure of the wasm-bindgen TokenManager; the current figure is in README.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -20,8 +20,10 @@ import { gzipSync } from 'node:zlib';
 // chains in the core's wasm paths; atob for JWT payloads.
 // Issue 13 withdrew the 16 KB target with the design card: every entry is the wasm-bindgen
 // TokenManager now, and the ceilings are its measured figures.
-const CEILING_GZIP_BYTES = 52_000;
-const CJS_CEILING_GZIP_BYTES = 51_900;
+// Then 52,000 → 51,100 B (CommonJS 51,900 → 50,950 B): one non-generic body for promise
+// reactions (platform::on_settled) and event listeners.
+const CEILING_GZIP_BYTES = 51_100;
+const CJS_CEILING_GZIP_BYTES = 50_950;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
 
