@@ -2,7 +2,6 @@
 
 use chat_token_core::{Fields, Value};
 use js_sys::Array;
-use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::js;
@@ -54,26 +53,12 @@ pub(crate) fn request_init(e: &Endpoint, app_headers: &JsValue, signal: Option<&
             js::set(&headers, "content-type", &JsValue::from_str("application/json"));
         }
     }
-    if Array::is_array(app_headers) {
-        for pair in Array::from(app_headers).iter() {
-            let pair = Array::from(&pair);
-            if let Some(name) = pair.get(0).as_string() {
-                js::set(&headers, &name, &pair.get(1));
-            }
-        }
-    } else if let Some(for_each) = js::method(app_headers, "forEach") {
-        // A `Headers` (its entries are not own properties).
-        let copy = Closure::<dyn FnMut(JsValue, JsValue)>::new({
-            let headers = headers.clone();
-            move |value: JsValue, name: JsValue| {
-                if let Some(name) = name.as_string() {
-                    js::set(&headers, &name, &value);
-                }
-            }
-        });
-        for_each.call1(app_headers, copy.as_ref())?;
-    } else if js::is_object(app_headers) {
-        js_sys::Object::assign(headers.unchecked_ref::<js_sys::Object>(), app_headers.unchecked_ref::<js_sys::Object>());
+    // `[name, value]` pairs and a `Headers` are iterables of entries (a `Headers`' entries are
+    // not own properties); a plain object is copied as it is.
+    let iterable = js_sys::Reflect::get(app_headers, &js_sys::Symbol::iterator()).is_ok_and(|f| f.is_function());
+    let entries = if iterable { js_sys::Object::from_entries(app_headers)?.into() } else { app_headers.clone() };
+    if js::is_object(&entries) {
+        js_sys::Object::assign(headers.unchecked_ref::<js_sys::Object>(), entries.unchecked_ref::<js_sys::Object>());
     }
     init.set_headers(&headers);
     Ok(init)
