@@ -38,17 +38,17 @@ impl Fields for JsFields<'_> {
 /// JSON), then the app's `headers` (already resolved: a plain object, `[name, value]` pairs or
 /// a `Headers`), which win over the defaults. The headers are a plain object, which every
 /// `fetch` takes (React Native's and bare Hermes hosts may have no `Headers` class).
-pub(crate) fn request_init(e: &Endpoint, app_headers: &JsValue, signal: Option<&web_sys::AbortSignal>) -> Result<web_sys::RequestInit, JsValue> {
+pub(crate) fn request_init(e: &Endpoint, body: &JsValue, app_headers: &JsValue, signal: Option<&web_sys::AbortSignal>) -> Result<web_sys::RequestInit, JsValue> {
     let init = web_sys::RequestInit::new();
     init.set_method(&e.method);
     init.set_credentials(e.credentials);
     init.set_signal(signal);
     let headers = js::object();
     js::set(&headers, "accept", &JsValue::from_str("application/json"));
-    if e.body.is_string() {
-        init.set_body(&e.body);
-    } else if js::is_object(&e.body) {
-        if let Ok(text) = js_sys::JSON::stringify(&e.body) {
+    if body.is_string() {
+        init.set_body(body);
+    } else if js::is_object(body) {
+        if let Ok(text) = js_sys::JSON::stringify(body) {
             init.set_body(&text);
             js::set(&headers, "content-type", &JsValue::from_str("application/json"));
         }

@@ -121,6 +121,22 @@ export interface EndpointOptions {
   body?: string | Record<string, unknown>;
 }
 
+/**
+ * The refresh grant's endpoint (seed 004's `POST /auth/refresh`): the same settings as
+ * `EndpointOptions`, except that the body is made from the refresh token.
+ */
+export interface RefreshEndpointOptions {
+  url: string;
+  /** Default 'POST'. */
+  method?: string;
+  /** As `EndpointOptions.headers`. */
+  headers?: EndpointHeaders | (() => EndpointHeaders | Promise<EndpointHeaders>);
+  /** Default 'include'. */
+  credentials?: 'include' | 'same-origin' | 'omit';
+  /** The request body for a refresh token: a string, or an object sent as JSON. Default `{ refreshToken }`. */
+  body?: (refreshToken: string) => string | Record<string, unknown>;
+}
+
 /** A storage adapter: Web Storage, or e.g. expo-secure-store / AsyncStorage wrappers. */
 export interface TokenStorage {
   getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
@@ -142,6 +158,12 @@ export interface TokenManagerCommonOptions {
   login?: (token: string, info: TokenInfo) => unknown;
   /** Called by `manager.logout()`. */
   logout?: () => unknown;
+  /**
+   * The refresh grant: a token that came with a `refreshToken` is refreshed by posting it here
+   * (the answer may rotate it). A 400/401/403 answer falls back to `endpoint`/`fetchToken` in
+   * the same cycle. Without it, every refresh asks the token source.
+   */
+  refreshEndpoint?: string | RefreshEndpointOptions;
   /** Refresh this long before expiry. Default: 25 % of the lifetime, clamped to [30 s, 5 min]. */
   refreshMarginMs?: number;
   /** Random jitter, as a fraction of the margin. Default 0.1. */

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use chat_token_core::{
     parse::{parse_http_date, parse_retry_after, MAX_TIME_MS},
-    stored, Action, ErrorKind, Event, Level, LoginResult, Machine, Millis, OpId, Reason, Request, TokenError, TokenInfo,
+    stored, Action, ErrorKind, Event, Grant, Level, LoginResult, Machine, Millis, OpId, Reason, Request, TokenError, TokenInfo,
 };
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
@@ -118,6 +118,20 @@ pub(crate) fn to_js(value: &impl Serialize) -> JsValue {
 /// A whole number in decimal, as JavaScript writes it (no `core::fmt` in the module).
 fn decimal(n: f64) -> String {
     js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()
+}
+
+/// The refresh grant's request body: `refreshEndpoint.body(refreshToken)`, else
+/// `{ refreshToken }` (sent as JSON).
+fn refresh_body(e: &crate::options::Endpoint, refresh_token: &str) -> Result<JsValue, JsValue> {
+    let refresh_token = JsValue::from_str(refresh_token);
+    match e.body.dyn_ref::<Function>() {
+        Some(body) => body.call1(&JsValue::UNDEFINED, &refresh_token),
+        None => {
+            let body = js::object();
+            js::set(&body, "refreshToken", &refresh_token);
+            Ok(body)
+        }
+    }
 }
 
 fn is_login_in_progress(e: &JsValue) -> bool {
@@ -383,7 +397,7 @@ impl Inner {
 
     fn act(self: &Rc<Self>, action: Action) {
         match action {
-            Action::Fetch { op, reason, attempt } => self.fetch(op, reason, attempt),
+            Action::Fetch { op, reason, attempt, grant } => self.fetch(op, reason, attempt, grant),
             Action::AbortFetch { op } => {
                 // Dropping the entry also releases the cross-tab lock, if it held it.
                 if let Some((Some(controller), _lock)) = self.take_fetch(op) {
@@ -498,14 +512,14 @@ impl Inner {
 
     // ----- fetching -----------------------------------------------------------------------
 
-    fn fetch(self: &Rc<Self>, op: OpId, reason: Reason, attempt: u32) {
+    fn fetch(self: &Rc<Self>, op: OpId, reason: Reason, attempt: u32, grant: Grant) {
         let controller = web_sys::AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
         self.io.borrow_mut().fetches.push((op.0, controller, None));
         let Some(locks) = &self.locks else {
             // No Web Locks (or no cross-tab): no election, but a tab still asks its peers first.
             let inner = self.clone();
-            spawn_local(async move { inner.ask_then_fetch(op, reason, attempt, signal).await });
+            spawn_local(async move { inner.ask_then_fetch(op, reason, attempt, signal, grant).await });
             return;
         };
         // Cross-tab: fetch only while holding the origin-wide lock. It is held until the
@@ -524,7 +538,7 @@ impl Inner {
                 let Some(entry) = io.fetches.iter_mut().find(|(id, ..)| *id == op.0) else { return JsValue::UNDEFINED };
                 entry.2 = resolver.map(HeldLock);
             }
-            spawn_local(async move { inner.ask_then_fetch(op, reason, attempt, signal).await });
+            spawn_local(async move { inner.ask_then_fetch(op, reason, attempt, signal, grant).await });
             held.into()
         });
         let options = js::object();
@@ -561,7 +575,7 @@ impl Inner {
     /// Fetches a token. If another tab fetched a newer usable token, asks the tabs for it
     /// first: an answer arrives as a tab token and supersedes this fetch. Nobody answering
     /// costs a short wait.
-    async fn ask_then_fetch(self: Rc<Self>, op: OpId, reason: Reason, attempt: u32, signal: Option<web_sys::AbortSignal>) {
+    async fn ask_then_fetch(self: Rc<Self>, op: OpId, reason: Reason, attempt: u32, signal: Option<web_sys::AbortSignal>, grant: Grant) {
         if let (1, Some(bus), false) = (attempt, &self.bus, self.dead.get()) {
             if self.peer_newer() && self.peers_alive().await {
                 bus.post(&Message::Hello);
@@ -573,8 +587,19 @@ impl Inner {
         if !self.in_flight(op) {
             return;
         }
-        let request = match &self.options.source {
-            TokenSource::FetchToken(f) => {
+        // The app's `fetchToken`, or the built-in fetch of an endpoint with its body: the
+        // refresh grant's, or the token source's.
+        enum Via<'a> {
+            App(&'a Function),
+            Fetch(&'a crate::options::Endpoint, Result<JsValue, JsValue>),
+        }
+        let via = match (&grant, &self.options.refresh_endpoint, &self.options.source) {
+            (Grant::Refresh(refresh_token), Some(e), _) => Via::Fetch(e, refresh_body(e, refresh_token)),
+            (_, _, TokenSource::Endpoint(e)) => Via::Fetch(e, Ok(e.body.clone())),
+            (_, _, TokenSource::FetchToken(f)) => Via::App(f),
+        };
+        let request = match via {
+            Via::App(f) => {
                 let ctx = js::object();
                 js::set(&ctx, "reason", &JsValue::from_str(reason.as_str()));
                 js::set(&ctx, "attempt", &JsValue::from(attempt));
@@ -583,7 +608,7 @@ impl Inner {
                 js::set(&ctx, "previous", &previous);
                 f.call1(&JsValue::UNDEFINED, &ctx).map(|v| Promise::resolve(&v))
             }
-            TokenSource::Endpoint(e) => {
+            Via::Fetch(e, body) => {
                 let headers = if e.headers.is_function() {
                     match e.headers.unchecked_ref::<Function>().call0(&JsValue::UNDEFINED) {
                         Ok(h) => JsFuture::from(Promise::resolve(&h)).await,
@@ -596,7 +621,8 @@ impl Inner {
                 if !self.in_flight(op) {
                     return;
                 }
-                headers.and_then(|h| fetch::request_init(e, &h, signal.as_ref())).and_then(|init| fetch::fetch(&e.url, &init))
+                body.and_then(|body| headers.and_then(|h| fetch::request_init(e, &body, &h, signal.as_ref())))
+                    .and_then(|init| fetch::fetch(&e.url, &init))
             }
         };
         match request {

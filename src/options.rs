@@ -14,16 +14,52 @@ pub(crate) enum TokenSource {
     Endpoint(Endpoint),
 }
 
-/// The built-in fetch's settings (`endpoint`).
+/// The built-in fetch's settings (`endpoint`, `refreshEndpoint`).
 pub(crate) struct Endpoint {
     pub url: String,
     pub method: String,
     /// An object, `[name, value]` pairs, a `Headers`, or a (sync or async) function returning one.
     pub headers: JsValue,
     pub credentials: web_sys::RequestCredentials,
-    /// A string, or an object sent as JSON; `undefined` for none.
+    /// `endpoint`: a string, or an object sent as JSON; `undefined` for none.
+    /// `refreshEndpoint`: a function of the refresh token returning one of those; `undefined`
+    /// for `{ refreshToken }`.
     pub body: JsValue,
 }
+
+/// The names an endpoint option's errors give its fields, and what its `body` must be.
+struct EndpointFields {
+    name: &'static str,
+    url: &'static str,
+    method: &'static str,
+    headers: &'static str,
+    credentials: &'static str,
+    body: &'static str,
+    body_expected: &'static str,
+    body_ok: Check,
+}
+
+const ENDPOINT: EndpointFields = EndpointFields {
+    name: "endpoint",
+    url: "endpoint.url",
+    method: "endpoint.method",
+    headers: "endpoint.headers",
+    credentials: "endpoint.credentials",
+    body: "endpoint.body",
+    body_expected: "a string, or an object to send as JSON",
+    body_ok: |b| b.is_string() || js::is_object(b),
+};
+
+const REFRESH_ENDPOINT: EndpointFields = EndpointFields {
+    name: "refreshEndpoint",
+    url: "refreshEndpoint.url",
+    method: "refreshEndpoint.method",
+    headers: "refreshEndpoint.headers",
+    credentials: "refreshEndpoint.credentials",
+    body: "refreshEndpoint.body",
+    body_expected: "a function (refreshToken) => body (a string, or an object to send as JSON)",
+    body_ok: JsValue::is_function,
+};
 
 /// The logger: silent (`null`), the console's warnings and errors (the default), or the app's.
 pub(crate) enum Logger {
@@ -35,6 +71,8 @@ pub(crate) enum Logger {
 /// The validated options.
 pub(crate) struct Options {
     pub source: TokenSource,
+    /// The refresh grant's endpoint (`refreshEndpoint`), if the app gave one.
+    pub refresh_endpoint: Option<Endpoint>,
     pub login: Option<Function>,
     pub logout: Option<Function>,
     pub on_token_refresh: Option<Function>,
@@ -95,11 +133,9 @@ fn millis(o: &JsValue, field: &'static str, fallback: Millis) -> Result<Millis, 
     Ok(millis_opt(o, field)?.unwrap_or(fallback))
 }
 
-fn read_endpoint(v: JsValue) -> Result<Endpoint, JsValue> {
+fn read_endpoint(v: JsValue, fields: &EndpointFields) -> Result<Endpoint, JsValue> {
     let v = match v.as_string() {
-        Some(url) if url.is_empty() => {
-            return Err(invalid("endpoint", "a non-empty URL string or { url, method, headers, credentials, body }"));
-        }
+        Some(url) if url.is_empty() => return Err(invalid(fields.name, "a non-empty URL string or { url, method, headers, credentials, body }")),
         Some(url) => {
             return Ok(Endpoint {
                 url,
@@ -110,22 +146,22 @@ fn read_endpoint(v: JsValue) -> Result<Endpoint, JsValue> {
             })
         }
         None if js::is_object(&v) => v,
-        None => return Err(invalid("endpoint", "a URL string or { url, method, headers, credentials, body }")),
+        None => return Err(invalid(fields.name, "a URL string or { url, method, headers, credentials, body }")),
     };
-    let url = opt(&v, "endpoint.url", non_empty_string, "a non-empty string")?
+    let url = opt(&v, fields.url, non_empty_string, "a non-empty string")?
         .and_then(|u| u.as_string())
-        .ok_or_else(|| invalid("endpoint.url", "a non-empty URL string"))?;
-    let headers = opt(&v, "endpoint.headers", |h| js::is_object(h) || h.is_function(), "an object, or a function returning one (sync or async)")?;
-    let credentials = match string(&v, "endpoint.credentials", "include")?.as_str() {
+        .ok_or_else(|| invalid(fields.url, "a non-empty URL string"))?;
+    let headers = opt(&v, fields.headers, |h| js::is_object(h) || h.is_function(), "an object, or a function returning one (sync or async)")?;
+    let credentials = match string(&v, fields.credentials, "include")?.as_str() {
         "include" => web_sys::RequestCredentials::Include,
         "same-origin" => web_sys::RequestCredentials::SameOrigin,
         "omit" => web_sys::RequestCredentials::Omit,
-        _ => return Err(invalid("endpoint.credentials", "'include', 'same-origin' or 'omit'")),
+        _ => return Err(invalid(fields.credentials, "'include', 'same-origin' or 'omit'")),
     };
-    let body = opt(&v, "endpoint.body", |b| b.is_string() || js::is_object(b), "a string, or an object to send as JSON")?;
+    let body = opt(&v, fields.body, fields.body_ok, fields.body_expected)?;
     Ok(Endpoint {
         url,
-        method: string(&v, "endpoint.method", "POST")?,
+        method: string(&v, fields.method, "POST")?,
         headers: headers.unwrap_or(JsValue::UNDEFINED),
         credentials,
         body: body.unwrap_or(JsValue::UNDEFINED),
@@ -168,7 +204,11 @@ impl Options {
             (Some(_), false) => return Err(invalid("endpoint", "to be absent when fetchToken is given (use one token source)")),
             (None, true) => return Err(invalid("fetchToken", "a function returning the token response, or an endpoint option")),
             (Some(f), true) => TokenSource::FetchToken(f),
-            (None, false) => TokenSource::Endpoint(read_endpoint(endpoint)?),
+            (None, false) => TokenSource::Endpoint(read_endpoint(endpoint, &ENDPOINT)?),
+        };
+        let refresh_endpoint = match get(options, "refreshEndpoint") {
+            v if v.is_undefined() => None,
+            v => Some(read_endpoint(v, &REFRESH_ENDPOINT)?),
         };
         let defaults = Config::default();
         let refresh_margin_ms = millis_opt(options, "refreshMarginMs")?;
@@ -220,11 +260,13 @@ impl Options {
             login: login.is_some(),
             seed: (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64,
             persist: storage.is_some(),
+            refresh_grant: refresh_endpoint.is_some(),
         };
         // The core's own range checks (positive times, maxDelayMs ≥ baseDelayMs).
         config.validate().map_err(|e| crate::errors::to_js(&e))?;
         Ok(Options {
             source,
+            refresh_endpoint,
             login,
             logout,
             on_token_refresh,

@@ -397,6 +397,28 @@ const ROWS = [
     assert.equal(h.stored.size, 0);
     expectOutcome(h, m, { requests: 1, logins: 1, state: 'loggedOut' });
   }],
+  ['refresh grant with storage: refresh tokens posted, rotated and persisted, none in logs, errors, events or snapshots', async (h) => {
+    const refreshUrl = h.srv.url.replace('/chat/token', '/auth/refresh');
+    // Both routes answer the default: a new token with a new refresh token.
+    const m = h.make({ refreshEndpoint: refreshUrl, storage: h.storage() });
+    await m.start();
+    await m.refresh();
+    const refreshes = h.srv.requests.filter((r) => r.path === '/auth/refresh');
+    assert.deepEqual(refreshes.map((r) => r.json.refreshToken), [`${h.secret}-refresh-1`]);
+    assert.ok(h.stored.get('chat-token-manager').includes(`${h.secret}-refresh-2`), 'the rotated refresh token is persisted in the chosen storage');
+    expectOutcome(h, m, { requests: 2, logins: 2, state: 'ready' });
+  }],
+  ['refresh grant refused (401 naming the refresh token) → the endpoint re-mints, no error, nothing leaks', async (h) => {
+    const refreshUrl = h.srv.url.replace('/chat/token', '/auth/refresh');
+    h.handle((req, srv, h) =>
+      req.path === '/auth/refresh' ? { status: 401, body: { error: `reused ${req.json?.refreshToken}` } } : h.mint(),
+    );
+    const m = h.make({ refreshEndpoint: refreshUrl });
+    await m.start();
+    await m.refresh();
+    assert.equal(h.events.filter((e) => e.name === 'error').length, 0);
+    expectOutcome(h, m, { requests: 3, logins: 2, state: 'ready' });
+  }],
   ['200 with an HTML error page → invalid_response naming the body', async (h) => {
     h.handle(() => ({ headers: { 'content-type': 'text/html' }, body: `<html>hello ${USER_ID}</html>` }));
     const m = h.make();

@@ -59,7 +59,7 @@ pub mod stored;
 
 pub use error::{ErrorKind, TokenError};
 pub use machine::{
-    Action, Config, Event, Level, LogCode, LoginResult, Machine, OpId, Reason, Request, RetryPolicy, Snapshot, Source, State,
+    Action, Config, Event, Grant, Level, LogCode, LoginResult, Machine, OpId, Reason, Request, RetryPolicy, Snapshot, Source, State,
     TokenInfo, WaiterId, COOLDOWN_MS, FRESH_TOKEN_MS, LATE_MS, LOGIN_RETRY_FIRST_MS, LOGIN_RETRY_MAX_MS, MAX_PERMANENT_FAILURES,
 };
 pub use parse::{Fields, Value};

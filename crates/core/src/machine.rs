@@ -57,6 +57,9 @@ pub struct Config {
     /// Whether tokens are persisted (any storage but memory): the machine asks the shell to
     /// load an entry before the first fetch, to save each new token and to clear it on logout.
     pub persist: bool,
+    /// Whether the app gave a refresh grant (`refreshEndpoint`): a refresh of a token that came
+    /// with a refresh token posts that instead of asking the token source (see [`Grant`]).
+    pub refresh_grant: bool,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             login: false,
             seed: 0x5EED,
             persist: false,
+            refresh_grant: false,
         }
     }
 }
@@ -257,6 +261,16 @@ pub enum Event {
     LoggedOut,
 }
 
+/// How a token request asks for its token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Grant {
+    /// The token source: the app's `fetchToken`, or `endpoint` (the full re-mint).
+    Source,
+    /// The refresh grant: post this refresh token to `refreshEndpoint`. It is a secret, like
+    /// the token itself.
+    Refresh(String),
+}
+
 /// What the shell must do next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -268,6 +282,8 @@ pub enum Action {
         reason: Reason,
         /// Attempt number within this refresh cycle, from 1.
         attempt: u32,
+        /// The token source, or the refresh grant.
+        grant: Grant,
     },
     /// Abort a token request (timeout, logout, dispose). Its result will be ignored.
     AbortFetch {
@@ -402,7 +418,8 @@ enum Phase {
     /// failed while online (the next one counts as a new attempt; one that failed because
     /// the network was gone does not count).
     Parked { retry: bool },
-    Fetching { op: OpId, deadline: Millis },
+    /// `refresh_token`: the one a refresh grant posted (`None` for the token source).
+    Fetching { op: OpId, deadline: Millis, refresh_token: Option<String> },
     Backoff { until: Millis },
     LoggingIn { op: Option<OpId>, info: TokenInfo, deadline: Millis, retry_at: Option<Millis>, retry_delay: Millis },
 }
@@ -413,6 +430,8 @@ struct Cycle {
     attempt: u32,
     waiters: Vec<WaiterId>,
     phase: Phase,
+    /// The refresh grant was refused in this cycle: the rest of it asks the token source.
+    refused_grant: bool,
 }
 
 /// The earlier of two optional times (smaller in wasm than an iterator chain).
@@ -606,7 +625,13 @@ impl Machine {
             return self.discard();
         }
         match parse_token_response(body, now, self.cfg.default_ttl_ms, server_date) {
-            Ok(parsed) => {
+            Ok(mut parsed) => {
+                // A refresh grant whose answer rotates no refresh token keeps the one it used.
+                if parsed.refresh_token.is_none() {
+                    if let Some(Cycle { phase: Phase::Fetching { refresh_token, .. }, .. }) = &mut self.cycle {
+                        parsed.refresh_token = refresh_token.take();
+                    }
+                }
                 let refresh_at = schedule::refresh_at(
                     now,
                     parsed.expires_at,
@@ -633,12 +658,27 @@ impl Machine {
     }
 
     /// A token request `op` failed (network error, HTTP status, bad body, thrown error).
+    ///
+    /// A refresh grant refused with 400, 401 or 403 (the refresh token expired, was revoked or
+    /// reused) is no failure: the refresh token is forgotten and the same attempt asks the
+    /// token source at once.
     pub fn handle_fetch_failed(&mut self, now: Millis, op: OpId, err: TokenError) {
         self.now = now;
         if !self.is_current_fetch(op) {
             return self.discard();
         }
-        self.attempt_failed(now, err);
+        let refused = matches!(err.status, Some(400 | 401 | 403));
+        match &mut self.cycle {
+            Some(cycle @ Cycle { phase: Phase::Fetching { refresh_token: Some(_), .. }, .. }) if refused => {
+                cycle.refused_grant = true;
+                if let Some(cur) = &mut self.current {
+                    cur.info.refresh_token = None;
+                }
+                self.log(Level::Info, "the refresh token was refused; asking the token source instead", Some(LogCode::Error(err.kind)));
+                self.attempt(now);
+            }
+            _ => self.attempt_failed(now, err),
+        }
         self.sync_state();
     }
 
@@ -684,7 +724,7 @@ impl Machine {
             Nothing,
         }
         let due = match self.cycle.as_ref().map(|c| &c.phase) {
-            Some(Phase::Fetching { op, deadline }) if now >= *deadline => Due::FetchTimeout(*op),
+            Some(Phase::Fetching { op, deadline, .. }) if now >= *deadline => Due::FetchTimeout(*op),
             Some(Phase::Backoff { until }) if now >= *until => Due::Retry,
             Some(Phase::LoggingIn { deadline, .. }) if now >= *deadline => Due::LoginTimeout,
             Some(Phase::LoggingIn { op: None, retry_at: Some(at), .. }) if now >= *at => Due::LoginRetry,
@@ -818,7 +858,13 @@ impl Machine {
             }
             Some(_) => {}
             None => {
-                self.cycle = Some(Cycle { reason: Reason::Scheduled, attempt: 1, waiters: Vec::new(), phase: Phase::Parked { retry: false } })
+                self.cycle = Some(Cycle {
+                    reason: Reason::Scheduled,
+                    attempt: 1,
+                    waiters: Vec::new(),
+                    phase: Phase::Parked { retry: false },
+                    refused_grant: false,
+                })
             }
         }
         self.loaded = true;
@@ -983,7 +1029,7 @@ impl Machine {
         self.next_refresh = None;
         let load = self.cfg.persist && !self.loaded;
         let phase = if load { Phase::Loading } else { Phase::Parked { retry: false } };
-        self.cycle = Some(Cycle { reason, attempt: 1, waiters: Vec::new(), phase });
+        self.cycle = Some(Cycle { reason, attempt: 1, waiters: Vec::new(), phase, refused_grant: false });
         if load {
             self.actions.push_back(Action::LoadStored);
         } else {
@@ -996,7 +1042,9 @@ impl Machine {
         let op = self.next_op();
         let deadline = now.saturating_add(self.cfg.fetch_timeout_ms);
         let online = self.online;
+        let refresh_token = self.current.as_ref().and_then(|c| c.info.refresh_token.clone()).filter(|_| self.cfg.refresh_grant);
         let Some(cycle) = &mut self.cycle else { return };
+        let refresh_token = refresh_token.filter(|_| !cycle.refused_grant);
         if let Phase::Parked { retry: true } | Phase::Backoff { .. } = cycle.phase {
             cycle.attempt += 1;
         }
@@ -1004,10 +1052,19 @@ impl Machine {
             cycle.phase = Phase::Parked { retry: false };
             return self.log(Level::Info, "offline: token request parked until the network is back", None);
         }
-        cycle.phase = Phase::Fetching { op, deadline };
+        cycle.phase = Phase::Fetching { op, deadline, refresh_token: refresh_token.clone() };
         let (reason, attempt) = (cycle.reason, cycle.attempt);
-        self.log(Level::Debug, "requesting a chat token", Some(LogCode::Reason(reason)));
-        self.actions.push_back(Action::Fetch { op, reason, attempt });
+        let grant = match refresh_token {
+            Some(refresh_token) => {
+                self.log(Level::Debug, "refreshing the chat token with the refresh grant", Some(LogCode::Reason(reason)));
+                Grant::Refresh(refresh_token)
+            }
+            None => {
+                self.log(Level::Debug, "requesting a chat token", Some(LogCode::Reason(reason)));
+                Grant::Source
+            }
+        };
+        self.actions.push_back(Action::Fetch { op, reason, attempt, grant });
     }
 
     fn is_current_fetch(&self, op: OpId) -> bool {

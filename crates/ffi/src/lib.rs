@@ -321,7 +321,7 @@ impl TokenManager {
                         waiters.iter().filter_map(|w| g.waiters.remove(&w.0)).collect(),
                         result.as_ref().map(TokenInfo::from).map_err(|e| e.clone().into()),
                     ),
-                    Action::Fetch { op, reason, attempt } => Step::Fetch(FetchRequest {
+                    Action::Fetch { op, reason, attempt, .. } => Step::Fetch(FetchRequest {
                         op: op.0,
                         reason: reason.into(),
                         attempt,

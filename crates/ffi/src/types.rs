@@ -96,6 +96,8 @@ impl ManagerOptions {
             login: self.login,
             seed: self.seed.unwrap_or_else(random_seed),
             persist: self.persist,
+            // The native bridge has no refresh grant yet: its host fetches every token.
+            refresh_grant: false,
         };
         let max = core::parse::MAX_TIME_MS;
         let bad = |field: &str, expected: &str| {

@@ -34,6 +34,8 @@ pub struct H {
     /// Fetches started and not yet answered or aborted.
     pub fetches: Vec<(OpId, Reason, u32)>,
     pub fetch_log: Vec<(Millis, Reason, u32)>,
+    /// The grant of every fetch started, in order.
+    pub grants: Vec<Grant>,
     pub logins: Vec<(OpId, TokenInfo)>,
     pub login_log: Vec<Millis>,
     pub settled: Vec<(WaiterId, Result<TokenInfo, TokenError>)>,
@@ -55,6 +57,7 @@ impl H {
             now: T0,
             fetches: vec![],
             fetch_log: vec![],
+            grants: vec![],
             logins: vec![],
             login_log: vec![],
             settled: vec![],
@@ -71,10 +74,11 @@ impl H {
     pub fn drain(&mut self) {
         while let Some(a) = self.m.poll_action() {
             match a {
-                Action::Fetch { op, reason, attempt } => {
+                Action::Fetch { op, reason, attempt, grant } => {
                     assert!(self.fetches.is_empty(), "a second fetch while one is in flight");
                     self.fetches.push((op, reason, attempt));
                     self.fetch_log.push((self.now, reason, attempt));
+                    self.grants.push(grant);
                 }
                 Action::AbortFetch { op } => {
                     self.fetches.retain(|f| f.0 != op);
