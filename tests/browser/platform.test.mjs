@@ -10,13 +10,22 @@ import { startStaticServer, CHROMIUM } from './lib/server.mjs';
 
 let browser;
 let server;
-const api = { requests: [], expiresIn: 8, hold: null };
+const api = { requests: [], refreshes: [], expiresIn: 8, hold: null, refreshTokens: false };
 
-function resetApi({ expiresIn = 8, hold = null } = {}) {
+function resetApi({ expiresIn = 8, hold = null, refreshTokens = false } = {}) {
   api.requests = [];
+  api.refreshes = [];
   api.expiresIn = expiresIn;
   api.hold = hold;
+  api.refreshTokens = refreshTokens;
 }
+
+const bodyOf = (req) =>
+  new Promise((resolve) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
 
 before(async () => {
   server = await startStaticServer({
@@ -33,7 +42,15 @@ before(async () => {
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ authToken: `tok-${n}`, expiresIn: api.expiresIn }));
+        const refreshToken = api.refreshTokens ? { refreshToken: `rt-${n}` } : {};
+        res.end(JSON.stringify({ authToken: `tok-${n}`, expiresIn: api.expiresIn, ...refreshToken }));
+      },
+      // The refresh grant (seed 004's POST /auth/refresh { refreshToken }): rotates the pair.
+      '/api/refresh': async (req, res) => {
+        const { refreshToken } = JSON.parse((await bodyOf(req)) || '{}');
+        const n = api.refreshes.push({ at: Date.now(), tab: req.headers['x-tab'], refreshToken });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ accessToken: `rtok-${n}`, refreshToken: `rt-r${n}`, expiresIn: api.expiresIn }));
       },
     },
   });
@@ -92,6 +109,34 @@ test('8 tabs with tokens due for refresh → exactly 1 backend fetch; all 8 hold
     assert.equal(await tokenOf(p), 'tok-2');
     assert.deepEqual(await p.evaluate(() => window.logins), ['tok-1', 'tok-2'], 'each tab logs its own chat SDK in once per token');
   }
+});
+
+test('refresh grant across 2 tabs → 1 refresh request per cycle; the rotated refresh token reaches both tabs and is used once', async (t) => {
+  resetApi({ expiresIn: 8, refreshTokens: true });
+  const { pages } = await openTabs(t, 2);
+  for (const p of pages) {
+    await p.evaluate(() =>
+      window.make({ refreshEndpoint: { url: '/api/refresh', headers: () => ({ 'x-tab': window.tabId }) }, refreshMarginMs: 4000, jitterRatio: 0.5 }),
+    );
+  }
+  await pages[0].evaluate(() => window.m.start());
+  await pages[1].evaluate(() => window.m.start());
+  assert.equal(api.requests.length, 1, 'tab 2 got the first token from tab 1');
+
+  const holding = (token) => async () => {
+    const tokens = await Promise.all(pages.map((p) => p.evaluate(() => window.events.filter((e) => e[0] === 'token').at(-1)?.[3])));
+    return tokens.every((tok) => tok === token);
+  };
+  await waitUntil('both tabs to hold rtok-1', holding('rtok-1'), 10_000);
+  await sleep(300);
+  assert.equal(api.refreshes.length, 1, 'one refresh request for the first cycle across 2 tabs');
+  assert.deepEqual(api.refreshes.map((r) => r.refreshToken), ['rt-1']);
+  for (const p of pages) assert.equal((await p.evaluate(() => window.m.start())).refreshToken, 'rt-r1', 'the rotated refresh token reached this tab');
+
+  await waitUntil('both tabs to hold rtok-2', holding('rtok-2'), 10_000);
+  await sleep(300);
+  assert.deepEqual(api.refreshes.map((r) => r.refreshToken), ['rt-1', 'rt-r1'], 'the second cycle used the rotated refresh token, once');
+  assert.equal(api.requests.length, 1, 'no full re-mint from the endpoint');
 });
 
 test('the fetching tab is closed mid-refresh → another tab completes the refresh within fetchTimeoutMs + 5 s, no deadlock', async (t) => {
