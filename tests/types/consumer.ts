@@ -97,6 +97,18 @@ async function use(m: TokenManager): Promise<void> {
 void use(withCallback);
 void use(withEndpoint);
 
+// The refresh grant: a URL, or the endpoint's settings with a body made from the refresh token.
+const withRefreshGrant = new TokenManager({
+  endpoint: '/auth/token',
+  refreshEndpoint: {
+    url: '/auth/refresh',
+    headers: { 'x-app': 'demo' },
+    body: (refreshToken: string) => ({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+  },
+});
+void use(withRefreshGrant);
+void new TokenManager({ fetchToken: async () => ({ accessToken: 'a', refreshToken: 'r' }), refreshEndpoint: '/auth/refresh' });
+
 // ----- misuse that must not compile -----
 // @ts-expect-error unknown event name
 withCallback.on('tokens', () => undefined);
@@ -120,3 +132,5 @@ new TokenManager({ endpoint: '/t', appState: { currentState: 'active' } });
 // @ts-expect-error getToken resolves with a string
 const n: Promise<number> = withCallback.getToken();
 void n;
+// @ts-expect-error refreshEndpoint.body is made from the refresh token (a function), not a fixed body
+new TokenManager({ endpoint: '/t', refreshEndpoint: { url: '/r', body: { refreshToken: 'x' } } });
