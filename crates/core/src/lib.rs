@@ -45,7 +45,8 @@
 #![no_std]
 
 extern crate alloc;
-#[cfg(test)]
+// uniffi's derives emit `::std::` paths: std is linked only with the `uniffi` feature.
+#[cfg(any(test, feature = "uniffi"))]
 extern crate std;
 
 mod error;
@@ -63,6 +64,10 @@ pub use machine::{
     TokenInfo, WaiterId, COOLDOWN_MS, FRESH_TOKEN_MS, LATE_MS, LOGIN_RETRY_FIRST_MS, LOGIN_RETRY_MAX_MS, MAX_PERMANENT_FAILURES,
 };
 pub use parse::{Fields, Value};
+
+// The native bridge's namespace for the types below that derive uniffi's traits (crates/ffi).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 /// Wall-clock time or a duration, in milliseconds.
 pub type Millis = u64;
