@@ -53,7 +53,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chat_token_core::{
     parse::{parse_http_date, parse_retry_after},
-    Action, Fields, Machine, OpId, Request, TokenError, Value,
+    Action, ErrorKind, Fields, Machine, OpId, Request, TokenError, Value,
 };
 
 mod host;
@@ -194,7 +194,7 @@ impl TokenManager {
                 }
             }
             FetchOutcome::Http { status: 0, .. } | FetchOutcome::NetworkError => {
-                m.handle_fetch_failed(now_ms, op, TokenError::new(TokenManagerError::Network))
+                m.handle_fetch_failed(now_ms, op, TokenError::new(ErrorKind::Network))
             }
             FetchOutcome::Http { status, retry_after, .. } => {
                 let retry_after_ms = retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms));
@@ -338,7 +338,7 @@ impl TokenManager {
                     // Like a `fetchToken` that throws without a status: a network error.
                     self.host_failed("the fetch_token callback failed");
                     let now = self.lock().now;
-                    self.mutate(now, |m| m.handle_fetch_failed(now, op, TokenError::new(TokenManagerError::Network)));
+                    self.mutate(now, |m| m.handle_fetch_failed(now, op, TokenError::new(ErrorKind::Network)));
                 }
             }
             Step::Other(action) => match action {
