@@ -65,7 +65,8 @@ pub use machine::{
 };
 pub use parse::{Fields, Value};
 
-// The native bridge's namespace for the types below that derive uniffi's traits (crates/ffi).
+// The uniffi namespace (`chat_token_core`) of the types that carry uniffi's derives, for the
+// native bridge (crates/ffi).
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
