@@ -4,7 +4,10 @@
 #      build + test overall; CARGO_TARGET_DIR=target/ffi so the wasm builds keep their lock)
 #   2. generates the Python bindings in library mode into target/ffi/bindings/
 #   3. runs the crate's doc test and tests/ffi/test_bridge.py (Python 3 stdlib unittest)
-#   4. unless FFI_UBRN=0: generates the React Native (JSI) TypeScript + C++ with
+#   4. tests/ffi/defaults.test.mjs: the defaults are the same through every host (the core's
+#      Config::default(), printed by crates/ffi/examples/core_defaults.rs; the JavaScript
+#      manager in pkg/, built first if missing; the Python binding's ManagerOptions())
+#   5. unless FFI_UBRN=0: generates the React Native (JSI) TypeScript + C++ with
 #      uniffi-bindgen-react-native and type-checks the TypeScript with the repo's tsc, then
 #      runs the same generated API (its N-API flavour) in Node: tests/ffi/ts_bindings.test.mjs
 #      (the ubrn CLI is Rust: ~8 min to build once on a fresh machine, then cached)
@@ -19,8 +22,8 @@ trap 'rm -f "$log"' EXIT
 
 command -v python3 >/dev/null || { echo "ffi.sh: python3 (3.8+) is required" >&2; exit 1; }
 
-echo "=== ffi: cargo build -p chat-token-ffi (lib + uniffi-bindgen)"
-cargo build -q -p chat-token-ffi --features bindgen --lib --bin uniffi-bindgen
+echo "=== ffi: cargo build -p chat-token-ffi (lib + uniffi-bindgen + the core_defaults example)"
+cargo build -q -p chat-token-ffi --features bindgen --lib --bin uniffi-bindgen --example core_defaults
 case "$(uname -s)" in
   Darwin) lib="$CARGO_TARGET_DIR/debug/libchat_token_ffi.dylib" ;;
   *) lib="$CARGO_TARGET_DIR/debug/libchat_token_ffi.so" ;;
@@ -34,6 +37,20 @@ cp -f "$lib" "$out/"
 
 passed=0
 failed=0
+
+# Runs node --test on one file and adds its counts (Node's own summary lines are left out:
+# this script prints the one total below).
+node_tests() {
+  local what=$1; shift
+  node --test --test-reporter=spec --test-timeout=60000 "$@" >"$log" 2>&1 || true
+  grep -v '^ℹ ' "$log" || true
+  local p f
+  p=$(awk '/^ℹ pass [0-9]+/{print $3}' "$log" | tail -1)
+  f=$(awk '/^ℹ fail [0-9]+/{print $3}' "$log" | tail -1)
+  echo "$what: ${p:-0} passed; ${f:-?} failed"
+  passed=$((passed + ${p:-0}))
+  if [ "${f:-1}" != 0 ] || [ "${p:-0}" = 0 ]; then failed=$((failed + ${f:-1})); fi
+}
 
 echo "=== ffi: cargo test --doc -p chat-token-ffi"
 if cargo test -q --doc -p chat-token-ffi --features bindgen >"$log" 2>&1; then
@@ -57,19 +74,17 @@ else
   passed=$((passed + ran - bad))
 fi
 
+echo "=== ffi: node --test tests/ffi/defaults.test.mjs (the same defaults through Rust, JavaScript and Python)"
+[ -s pkg/index.cjs ] && [ -s pkg/chat_token_manager.wasm ] || bash scripts/build.sh
+CHAT_TOKEN_FFI_BINDINGS="$out" CHAT_TOKEN_CORE_DEFAULTS="$CARGO_TARGET_DIR/debug/examples/core_defaults" \
+  node_tests "defaults through every host" tests/ffi/defaults.test.mjs
+
 if [ "${FFI_UBRN:-1}" != 0 ]; then
   echo "=== ffi: uniffi-bindgen-react-native: generate TypeScript + C++, tsc --strict"
   if bash crates/ffi/react-native/check.sh "$lib"; then
     passed=$((passed + 1)); echo "react-native bindings: type-check ok"
     echo "=== ffi: node --test tests/ffi/ts_bindings.test.mjs (the generated TypeScript API, N-API flavour)"
-    node --test --test-reporter=spec --test-timeout=60000 tests/ffi/ts_bindings.test.mjs >"$log" 2>&1 || true
-    # Node's own summary lines are left out: this script prints the one total below.
-    grep -v '^ℹ ' "$log" || true
-    p=$(awk '/^ℹ pass [0-9]+/{print $3}' "$log" | tail -1)
-    f=$(awk '/^ℹ fail [0-9]+/{print $3}' "$log" | tail -1)
-    echo "typescript bindings: ${p:-0} passed; ${f:-?} failed"
-    passed=$((passed + ${p:-0}))
-    if [ "${f:-1}" != 0 ] || [ "${p:-0}" = 0 ]; then failed=$((failed + ${f:-1})); fi
+    node_tests "typescript bindings" tests/ffi/ts_bindings.test.mjs
   else
     failed=$((failed + 1)); echo "FAILED: react-native bindings type-check" >&2
   fi

@@ -9,6 +9,7 @@ use crate::Millis;
 /// Messages are static text plus, at most, the name of a field: they never contain a
 /// token, a user id or a number that would need float formatting.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error), uniffi(flat_error, name = "TokenManagerError"))]
 pub enum ErrorKind {
     /// An option has the wrong type or an out-of-range value.
     #[error("{}", self.message())]
@@ -103,6 +104,7 @@ impl ErrorKind {
 /// An error with the facts a caller needs to react to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.kind.message())]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "ErrorInfo"))]
 pub struct TokenError {
     /// What went wrong.
     pub kind: ErrorKind,

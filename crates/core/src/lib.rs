@@ -45,7 +45,8 @@
 #![no_std]
 
 extern crate alloc;
-#[cfg(test)]
+// uniffi's derives emit `::std::` paths: std is linked only with the `uniffi` feature.
+#[cfg(any(test, feature = "uniffi"))]
 extern crate std;
 
 mod error;
@@ -63,6 +64,11 @@ pub use machine::{
     TokenInfo, WaiterId, COOLDOWN_MS, FRESH_TOKEN_MS, LATE_MS, LOGIN_RETRY_FIRST_MS, LOGIN_RETRY_MAX_MS, MAX_PERMANENT_FAILURES,
 };
 pub use parse::{Fields, Value};
+
+// The uniffi namespace (`chat_token_core`) of the types that carry uniffi's derives, for the
+// native bridge (crates/ffi).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 /// Wall-clock time or a duration, in milliseconds.
 pub type Millis = u64;

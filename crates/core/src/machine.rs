@@ -108,6 +108,7 @@ impl Config {
 /// Why a token was fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Reason {
     /// The first token of a session.
     Initial,
@@ -137,6 +138,7 @@ impl Reason {
 /// Where a token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Source {
     /// The app backend.
     Network,
@@ -160,6 +162,7 @@ impl Source {
 /// The manager's observable state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "ManagerState"))]
 pub enum State {
     /// No token and nothing in flight.
     Idle,
@@ -201,6 +204,7 @@ impl State {
 /// A token and what the manager knows about it.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenInfo {
     /// The token.
     pub token: String,
@@ -235,6 +239,7 @@ pub struct WaiterId(pub u64);
 
 /// Log levels of [`Action::Log`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "LogLevel"))]
 pub enum Level {
     /// Internal detail.
     Debug,
@@ -248,6 +253,7 @@ pub enum Level {
 
 /// Events for the app's listeners.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "TokenEvent"))]
 pub enum Event {
     /// A new token was logged in (or accepted, without a login step).
     Token(TokenInfo),
@@ -361,6 +367,7 @@ pub enum Request {
 
 /// Outcome of the app's `login` callback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "LoginOutcome"))]
 pub enum LoginResult {
     /// Logged in.
     Ok,
@@ -373,6 +380,7 @@ pub enum LoginResult {
 /// A token-free view of the manager for diagnostics.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Snapshot {
     /// Current state.
     pub state: State,

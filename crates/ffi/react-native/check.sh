@@ -23,11 +23,15 @@ rm -rf "$out"
 # ubrn reads the crate's metadata with `cargo metadata` from the working directory.
 (cd "$root" && "$ubrn_target/debug/uniffi-bindgen-react-native" generate jsi bindings --library --no-format \
   --ts-dir "$out/ts" --cpp-dir "$out/cpp" "$lib")
-for f in ts/chat_token_ffi.ts ts/chat_token_ffi-ffi.ts cpp/chat_token_ffi.cpp cpp/chat_token_ffi.hpp; do
-  [ -s "$out/$f" ] || { echo "check.sh: ubrn did not generate $f" >&2; exit 1; }
+# One module per uniffi crate: the bridge (chat_token_ffi) and the core's types it hands over
+# (chat_token_core).
+for module in chat_token_ffi chat_token_core; do
+  for f in "ts/$module.ts" "ts/$module-ffi.ts" "cpp/$module.cpp" "cpp/$module.hpp"; do
+    [ -s "$out/$f" ] || { echo "check.sh: ubrn did not generate $f" >&2; exit 1; }
+  done
 done
 "$root/node_modules/.bin/tsc" -p tsconfig.json
-tsc_ok="generated $(wc -c <"$out/ts/chat_token_ffi.ts") bytes of TypeScript and $(wc -c <"$out/cpp/chat_token_ffi.cpp") bytes of C++ in $out; tsc --strict: ok"
+tsc_ok="generated $(cat "$out"/ts/*.ts | wc -c) bytes of TypeScript and $(cat "$out"/cpp/*.cpp | wc -c) bytes of C++ in $out; tsc --strict: ok"
 
 # The same generator's N-API flavour: the API layer React Native gets, over @ubjs/node
 # (libffi) instead of JSI, so Node can run it against the library (tests/ffi/ts_bindings.test.mjs).

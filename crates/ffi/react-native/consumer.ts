@@ -3,17 +3,14 @@
 import {
   AppState,
   FetchOutcome,
-  LoginOutcome,
   ManagerOptions,
   RetryOptions,
-  TokenEvent,
   TokenManager,
-  TokenManagerError,
   type FetchRequest,
   type TokenHost,
-  type TokenInfo,
-  LogLevel,
 } from "../../../target/ffi/rn/ts/chat_token_ffi";
+// The core's own types, which the bridge hands over as they are.
+import { LoginOutcome, TokenEvent, TokenManagerError, type TokenInfo, LogLevel } from "../../../target/ffi/rn/ts/chat_token_core";
 
 class Host implements TokenHost {
   manager?: TokenManager;
@@ -46,7 +43,7 @@ class Host implements TokenHost {
   clearStored(): void {}
   onEvent(event: TokenEvent): void {
     if (TokenEvent.Token.instanceOf(event)) {
-      const expiresAt: bigint = event.inner.info.expiresAtMs;
+      const expiresAt: bigint = event.inner[0].expiresAt;
       void expiresAt;
     }
   }
@@ -65,7 +62,7 @@ export async function main(): Promise<string> {
     const info: TokenInfo = await manager.getToken(BigInt(Date.now()));
     return info.token;
   } catch (e) {
-    if (TokenManagerError.InvalidOptions.instanceOf(e)) return e.inner.field;
+    if (TokenManagerError.InvalidOptions.instanceOf(e)) return e.message;
     throw e;
   }
 }

@@ -30,7 +30,7 @@
 //! }
 //!
 //! let host = Arc::new(Host::default());
-//! let options = ManagerOptions { login: false, ..ManagerOptions::default() };
+//! let options = ManagerOptions::default(); // every option the core's default
 //! let m = TokenManager::new(options, host.clone()).unwrap();
 //! let now = 1_700_000_000_000;
 //! // A future: under React Native a Promise, in Python a coroutine. Polled once here.
@@ -53,13 +53,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chat_token_core::{
     parse::{parse_http_date, parse_retry_after},
-    Action, ErrorKind, Fields, LoginResult, Machine, OpId, Request, TokenError, Value,
+    Action, ErrorKind, Fields, Machine, OpId, Request, TokenError, Value,
 };
 
+mod host;
 mod oneshot;
-mod types;
+mod options;
 
-pub use types::*;
+pub use host::{AppState, FetchOutcome, FetchRequest, HostError, TokenResponse};
+pub use options::{ManagerOptions, RetryOptions};
+// The core's own types cross the boundary (their uniffi derives are behind the core's `uniffi`
+// feature), under the names the bindings give them.
+pub use chat_token_core::{
+    ErrorKind as TokenManagerError, Event as TokenEvent, Level as LogLevel, LoginResult as LoginOutcome, Reason, Snapshot,
+    Source, State as ManagerState, TokenError as ErrorInfo, TokenInfo,
+};
 
 uniffi::setup_scaffolding!();
 
@@ -78,12 +86,12 @@ pub trait TokenHost: Send + Sync {
     /// Abort request `op` (timeout, logout, dispose); its answer will be ignored anyway.
     fn abort_fetch(&self, op: u64) -> Result<(), HostError>;
     /// Log the chat SDK in with `token`; answer with [`TokenManager::login_finished`] and `op`.
-    /// Only called when `ManagerOptions::login` is true.
+    /// Only called when `ManagerOptions::login` is `Some(true)`.
     fn login(&self, op: u64, token: TokenInfo) -> Result<(), HostError>;
     /// Log the chat SDK out (after `logout()`, or to undo a login that finished after it).
     fn logout(&self) -> Result<(), HostError>;
     /// Read the persisted entry; answer with [`TokenManager::stored_loaded`]. Only with
-    /// `ManagerOptions::persist`.
+    /// `ManagerOptions::persist` `Some(true)`.
     fn load_stored(&self) -> Result<(), HostError>;
     /// Persist `entry` (it contains the token: use secure storage).
     fn save_stored(&self, entry: String) -> Result<(), HostError>;
@@ -124,7 +132,7 @@ impl TokenManager {
     /// `InvalidOptions` naming the bad field.
     #[uniffi::constructor]
     pub fn new(options: ManagerOptions, host: Arc<dyn TokenHost>) -> Result<Arc<Self>, TokenManagerError> {
-        let machine = Machine::new(options.to_config()?).map_err(TokenManagerError::from)?;
+        let machine = options.to_config().and_then(Machine::new).map_err(|e| e.kind)?;
         let inner = Inner { machine, now: 0, waiters: HashMap::new(), app_state: AppState::Active };
         Ok(Arc::new(Self { inner: Mutex::new(inner), host }))
     }
@@ -153,14 +161,14 @@ impl TokenManager {
 
     /// The current token if it may be handed out at `now_ms`, without fetching.
     pub fn current_token(&self, now_ms: u64) -> Option<TokenInfo> {
-        self.lock().machine.usable_token(now_ms).map(TokenInfo::from)
+        self.lock().machine.usable_token(now_ms).cloned()
     }
 
     /// Ends the session: the fetch or login in flight is aborted and its late result
     /// discarded, waiting callers fail with `Discarded`, storage is cleared and the host's
     /// `logout` is called once.
     pub fn logout(&self, now_ms: u64) -> Result<(), TokenManagerError> {
-        let ended = self.mutate(now_ms, |m| m.logout(now_ms))?;
+        let ended = self.mutate(now_ms, |m| m.logout(now_ms)).map_err(|e| e.kind)?;
         self.pump();
         if ended && self.host.logout().is_err() {
             self.host_failed("the logout callback failed");
@@ -199,12 +207,7 @@ impl TokenManager {
 
     /// The answer to `TokenHost::login` for login `op`.
     pub fn login_finished(&self, now_ms: u64, op: u64, outcome: LoginOutcome) {
-        let result = match outcome {
-            LoginOutcome::Ok => LoginResult::Ok,
-            LoginOutcome::InProgress => LoginResult::InProgress,
-            LoginOutcome::Failed => LoginResult::Failed,
-        };
-        self.mutate(now_ms, |m| m.handle_login_result(now_ms, OpId(op), result));
+        self.mutate(now_ms, |m| m.handle_login_result(now_ms, OpId(op), outcome));
         self.pump();
     }
 
@@ -253,17 +256,7 @@ impl TokenManager {
 
     /// A token-free view for diagnostics.
     pub fn snapshot(&self) -> Snapshot {
-        let g = self.lock();
-        let s = g.machine.snapshot();
-        Snapshot {
-            state: s.state.into(),
-            expires_at_ms: s.expires_at,
-            refresh_at_ms: s.refresh_at,
-            generation: s.generation,
-            consecutive_failures: s.consecutive_failures,
-            last_error: s.last_error.as_ref().map(ErrorInfo::from),
-            app_state: g.app_state,
-        }
+        self.lock().machine.snapshot()
     }
 }
 
@@ -298,9 +291,9 @@ impl TokenManager {
                     .machine
                     .usable_token(now)
                     .or(g.machine.current())
-                    .map(TokenInfo::from)
+                    .cloned()
                     .ok_or(TokenManagerError::Discarded)),
-                Err(e) => Err(Err(e.into())),
+                Err(e) => Err(Err(e.kind)),
             }
         };
         self.pump();
@@ -319,14 +312,12 @@ impl TokenManager {
                 match action {
                     Action::Settle { waiters, result } => Step::Settle(
                         waiters.iter().filter_map(|w| g.waiters.remove(&w.0)).collect(),
-                        result.as_ref().map(TokenInfo::from).map_err(|e| e.clone().into()),
+                        result.map_err(|e| e.kind),
                     ),
-                    Action::Fetch { op, reason, attempt, .. } => Step::Fetch(FetchRequest {
-                        op: op.0,
-                        reason: reason.into(),
-                        attempt,
-                        previous: g.machine.current().map(TokenInfo::from),
-                    }),
+                    // The native bridge's host fetches every token (no refresh grant: `refresh_grant` is off).
+                    Action::Fetch { op, reason, attempt, .. } => {
+                        Step::Fetch(FetchRequest { op: op.0, reason, attempt, previous: g.machine.current().cloned() })
+                    }
                     other => Step::Other(other),
                 }
             };
@@ -356,10 +347,10 @@ impl TokenManager {
                     let _ = h.abort_fetch(op.0);
                 }
                 Action::Login { op, info } => {
-                    if h.login(op.0, TokenInfo::from(&info)).is_err() {
+                    if h.login(op.0, info).is_err() {
                         self.host_failed("the login callback failed");
                         let now = self.lock().now;
-                        self.mutate(now, |m| m.handle_login_result(now, op, LoginResult::Failed));
+                        self.mutate(now, |m| m.handle_login_result(now, op, LoginOutcome::Failed));
                     }
                 }
                 Action::UndoLogin => {
@@ -388,20 +379,13 @@ impl TokenManager {
                     }
                 }
                 Action::Emit(event) => {
-                    let event = match event {
-                        chat_token_core::Event::Token(i) => TokenEvent::Token { info: TokenInfo::from(&i) },
-                        chat_token_core::Event::Error(e) => TokenEvent::Error { error: ErrorInfo::from(&e) },
-                        chat_token_core::Event::State(s) => TokenEvent::State { state: s.into() },
-                        chat_token_core::Event::Expired => TokenEvent::Expired,
-                        chat_token_core::Event::LoggedOut => TokenEvent::LoggedOut,
-                    };
                     // A listener's failure is never fed back into the state machine.
                     if h.on_event(event).is_err() {
                         self.host_failed("an event listener failed");
                     }
                 }
                 Action::Log { level, message, code } => {
-                    let _ = h.log(level.into(), message.into(), code.map(|c| c.as_str().into()));
+                    let _ = h.log(level, message.into(), code.map(|c| c.as_str().into()));
                 }
                 // No tabs in a native app.
                 Action::Share(_) => {}
@@ -438,25 +422,6 @@ impl Fields for Json {
             serde_json::Value::String(s) => Value::Str(s.clone()),
             serde_json::Value::Number(n) => n.as_f64().map_or(Value::Other, Value::Num),
             _ => Value::Other,
-        }
-    }
-}
-
-impl Fields for TokenResponse {
-    fn is_object(&self) -> bool {
-        true
-    }
-
-    fn get(&self, path: &[&str]) -> Value {
-        let opt_str = |s: &Option<String>| s.clone().map_or(Value::Missing, Value::Str);
-        let opt_num = |n: Option<f64>| n.map_or(Value::Missing, Value::Num);
-        match path {
-            ["authToken"] => Value::Str(self.auth_token.clone()),
-            ["expiresIn"] => opt_num(self.expires_in_s),
-            ["expiresAt"] => opt_num(self.expires_at),
-            ["refreshToken"] => opt_str(&self.refresh_token),
-            ["wsToken"] => opt_str(&self.ws_token),
-            _ => Value::Missing,
         }
     }
 }

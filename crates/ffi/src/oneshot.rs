@@ -6,9 +6,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use crate::types::TokenManagerError;
+use crate::{TokenInfo, TokenManagerError};
 
-type Value = Result<crate::types::TokenInfo, TokenManagerError>;
+type Value = Result<TokenInfo, TokenManagerError>;
 
 #[derive(Default)]
 struct Slot {
