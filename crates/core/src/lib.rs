@@ -54,6 +54,7 @@ mod json;
 mod machine;
 #[cfg(feature = "serde")]
 mod number;
+mod redact;
 pub mod parse;
 pub mod schedule;
 pub mod stored;

@@ -201,8 +201,8 @@ impl State {
     }
 }
 
-/// A token and what the manager knows about it.
-#[derive(Debug, Clone, PartialEq)]
+/// A token and what the manager knows about it. Its `Debug` output redacts the tokens.
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "camelCase"))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TokenInfo {
@@ -267,8 +267,8 @@ pub enum Event {
     LoggedOut,
 }
 
-/// How a token request asks for its token.
-#[derive(Debug, Clone, PartialEq)]
+/// How a token request asks for its token. Its `Debug` output redacts the refresh token.
+#[derive(Clone, PartialEq)]
 pub enum Grant {
     /// The token source: the app's `fetchToken`, or `endpoint` (the full re-mint).
     Source,

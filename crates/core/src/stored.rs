@@ -17,7 +17,8 @@ use crate::{Millis, TokenInfo};
 const MAGIC: &str = "ctm1";
 
 /// A token read back from storage or another tab.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` output redacts the tokens.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Stored {
     /// The token.
     pub token: String,
