@@ -21,9 +21,11 @@ import { gzipSync } from 'node:zlib';
 // Issue 13 withdrew the 16 KB target with the design card: every entry is the wasm-bindgen
 // TokenManager now, and the ceilings are its measured figures.
 // Then 52,000 → 51,100 B (CommonJS 51,900 → 50,950 B): one non-generic body for promise
-// reactions (platform::on_settled) and event listeners.
-const CEILING_GZIP_BYTES = 51_100;
-const CJS_CEILING_GZIP_BYTES = 50_950;
+// reactions (platform::on_settled) and event listeners, and Object.fromEntries for headers.
+// Then raised 51,100 → 52,000 B (CommonJS 50,950 → 51,850 B) for the refresh grant
+// (refreshEndpoint, issue 16): +1,094 B.
+const CEILING_GZIP_BYTES = 52_000;
+const CJS_CEILING_GZIP_BYTES = 51_850;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
 
