@@ -1,0 +1,172 @@
+// Where the app backend keeps its sessions and the per-user token rate limit:
+// - memoryStore(): in this process (one backend instance; the default);
+// - redisStore(url): in Redis, so several instances behind one port or proxy share one session
+//   table and enforce one limit per user.
+// Both have the same async interface. A Redis that is down, unreachable or not answering makes
+// every call reject with a StoreUnavailableError within `commandTimeoutMs` (no queueing while
+// disconnected, no resend after a reconnect); the app answers 503 + Retry-After for it.
+import { createHash, randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+/** The session/rate-limit store could not be reached. Its message never holds a key or a session id. */
+export class StoreUnavailableError extends Error {
+  constructor(reason) {
+    super(`session store unavailable (${reason})`);
+    this.name = 'StoreUnavailableError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * @typedef {object} Store
+ * @property {string} kind 'memory' or 'redis'
+ * @property {(sid: string) => Promise<string|undefined>} getSession the session's uid
+ * @property {(sid: string, uid: string) => Promise<void>} setSession
+ * @property {(sid: string) => Promise<void>} deleteSession
+ * @property {(uid: string) => Promise<void>} deleteUserSessions every session of that user
+ * @property {(uid: string, limit: number, windowMs: number) => Promise<{ allowed: boolean, retryAfterMs: number }>} hitTokenLimit
+ *   counts one token request of `uid` in a sliding window of `windowMs` unless `limit` are
+ *   already in it (a refused request is not counted); `retryAfterMs` says when the oldest leaves.
+ * @property {() => Promise<void>} close
+ */
+
+/** @returns {Store} sessions and rate-limit windows in this process. */
+export function memoryStore() {
+  /** session id → uid */
+  const sessions = new Map();
+  /** uid → request times within the window */
+  const hits = new Map();
+  return {
+    kind: 'memory',
+    async getSession(sid) { return sessions.get(sid); },
+    async setSession(sid, uid) { sessions.set(sid, uid); },
+    async deleteSession(sid) { sessions.delete(sid); },
+    async deleteUserSessions(uid) { for (const [sid, u] of sessions) if (u === uid) sessions.delete(sid); },
+    async hitTokenLimit(uid, limit, windowMs) {
+      const t = Date.now();
+      const recent = (hits.get(uid) ?? []).filter((x) => t - x < windowMs);
+      hits.set(uid, recent);
+      if (recent.length >= limit) return { allowed: false, retryAfterMs: recent[0] + windowMs - t };
+      recent.push(t);
+      return { allowed: true, retryAfterMs: 0 };
+    },
+    async close() {},
+  };
+}
+
+// A sliding window log per user, checked and added to in one step on Redis's own clock (so
+// instances with skewed clocks agree). KEYS[1]: the user's sorted set of request times (ms);
+// ARGV: limit, window (ms), a unique member. Returns { allowed (1/0), retry-after ms }.
+const TOKEN_LIMIT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, tonumber(oldest[2]) + window - now}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return {1, 0}
+`;
+
+// KEYS[1]: the user's set of session keys. Deletes them and the set, in one step (a session
+// started meanwhile can't slip between reading the set and deleting it).
+const DELETE_USER_SESSIONS_LUA = `
+local keys = redis.call('SMEMBERS', KEYS[1])
+for _, k in ipairs(keys) do redis.call('DEL', k) end
+redis.call('DEL', KEYS[1])
+return #keys
+`;
+
+/**
+ * Sessions and rate-limit windows in Redis. Keys: `<prefix>session:<sha256(sid)>` → uid (the
+ * session id itself is never stored or logged), `<prefix>user-sessions:<uid>` (set of that
+ * user's session keys), `<prefix>token-hits:<uid>` (sorted set of request times).
+ * @param {string} url `redis://[[user]:password@]host[:port][/db]` (or `rediss://`)
+ * @param {object} [o]
+ * @param {string} [o.keyPrefix] default 'ctm:'
+ * @param {number} [o.sessionTtlMs] a session lasts this long after sign-in; default 7 days
+ * @param {number} [o.commandTimeoutMs] a command that gets no answer fails after this; default 1000
+ * @param {number} [o.connectTimeoutMs] default 1000
+ * @param {(msg: string, fields?: object) => void} [o.log] state changes only (never the URL, a key or an id)
+ * @returns {Store}
+ */
+export function redisStore(url, o = {}) {
+  const prefix = o.keyPrefix ?? 'ctm:';
+  const sessionTtlMs = o.sessionTtlMs ?? 7 * 24 * 3600 * 1000;
+  const log = o.log ?? (() => {});
+  const redis = new Redis(url, {
+    // Fail fast instead of waiting for Redis: no queue while disconnected, pending commands
+    // rejected at the first disconnect (a retry of 0), not resent after a reconnect (an INCR
+    // may have happened), and a command with no answer rejected after commandTimeoutMs.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: o.commandTimeoutMs ?? 1000,
+    connectTimeout: o.connectTimeoutMs ?? 1000,
+    // Keep reconnecting in the background (100 ms, 200 ms, … at most 1 s apart).
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+    scripts: {
+      ctmTokenLimit: { numberOfKeys: 1, lua: TOKEN_LIMIT_LUA },
+      ctmDeleteUserSessions: { numberOfKeys: 1, lua: DELETE_USER_SESSIONS_LUA },
+    },
+  });
+  // One line per change between reachable and not, not one per reconnect attempt.
+  let up;
+  redis.on('ready', () => { if (up !== true) log('redis ready'); up = true; });
+  redis.on('error', (e) => { if (up !== false) log('redis unavailable', { reason: reasonOf(e) }); up = false; });
+
+  const sessionKey = (sid) => `${prefix}session:${createHash('sha256').update(sid).digest('base64url')}`;
+  const userSessionsKey = (uid) => `${prefix}user-sessions:${uid}`;
+  /** Runs a command; any failure to reach Redis becomes a StoreUnavailableError. */
+  const call = async (fn) => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw new StoreUnavailableError(reasonOf(e));
+    }
+  };
+
+  return {
+    kind: 'redis',
+    async getSession(sid) {
+      return (await call(() => redis.get(sessionKey(sid)))) ?? undefined;
+    },
+    async setSession(sid, uid) {
+      const key = sessionKey(sid);
+      const res = await call(() => redis.multi()
+        .set(key, uid, 'PX', sessionTtlMs)
+        .sadd(userSessionsKey(uid), key)
+        .pexpire(userSessionsKey(uid), sessionTtlMs)
+        .exec());
+      const failed = res?.find(([err]) => err);
+      if (!res || failed) throw new StoreUnavailableError(failed ? reasonOf(failed[0]) : 'transaction aborted');
+    },
+    async deleteSession(sid) {
+      await call(() => redis.del(sessionKey(sid)));
+    },
+    async deleteUserSessions(uid) {
+      await call(() => redis.ctmDeleteUserSessions(userSessionsKey(uid)));
+    },
+    async hitTokenLimit(uid, limit, windowMs) {
+      const member = randomBytes(9).toString('base64url');
+      const [allowed, retryAfterMs] = await call(() => redis.ctmTokenLimit(`${prefix}token-hits:${uid}`, limit, windowMs, member));
+      return { allowed: allowed === 1, retryAfterMs: Number(retryAfterMs) };
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
+
+/** A short reason for logs and errors: an error code or ioredis's fixed message, never arguments. */
+function reasonOf(e) {
+  if (e?.code && typeof e.code === 'string') return e.code;
+  const m = String(e?.message ?? e);
+  if (/timed out/i.test(m)) return 'timeout';
+  if (/enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|max retries/i.test(m)) return 'disconnected';
+  return e?.name ?? 'error';
+}
