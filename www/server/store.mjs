@@ -117,7 +117,9 @@ export function redisStore(url, o = {}) {
   // One line per change between reachable and not, not one per reconnect attempt.
   let up;
   redis.on('ready', () => { if (up !== true) log('redis ready'); up = true; });
-  redis.on('error', (e) => { if (up !== false) log('redis unavailable', { reason: reasonOf(e) }); up = false; });
+  const down = (reason) => { if (up !== false) log('redis unavailable', { reason }); up = false; };
+  redis.on('error', (e) => down(reasonOf(e)));
+  redis.on('close', () => down('connection closed'));
 
   const sessionKey = (sid) => `${prefix}session:${createHash('sha256').update(sid).digest('base64url')}`;
   const userSessionsKey = (uid) => `${prefix}user-sessions:${uid}`;
