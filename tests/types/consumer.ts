@@ -11,6 +11,7 @@ import {
   type TokenManagerSnapshot,
   type TokenManagerState,
 } from 'chat-token-manager';
+import { cometChat, type CometChatIntegration, type CometChatSdk } from 'chat-token-manager/cometchat';
 
 const withCallback = new TokenManager({
   fetchToken: async (ctx: FetchTokenContext) => {
@@ -97,6 +98,30 @@ async function use(m: TokenManager): Promise<void> {
 void use(withCallback);
 void use(withEndpoint);
 
+// chat-token-manager/cometchat, with the shapes of the CometChat SDK and the two UI kits (the real
+// packages' types are checked against it by tests/www/cometchat.test.mjs).
+declare class Listener { constructor(...args: unknown[]); }
+declare const CometChat: {
+  login(...args: unknown[]): Promise<{ getUid(): string }>;
+  logout(): Promise<object>;
+  getLoggedinUser(): Promise<{ getUid(): string } | null>;
+  addLoginListener(name: string, listener: Listener): void;
+  removeLoginListener(name: string): void;
+  addConnectionListener(name: string, listener: Listener): void;
+  removeConnectionListener(name: string): void;
+  LoginListener: typeof Listener;
+  ConnectionListener: typeof Listener;
+};
+declare const WebUIKit: { login(uid: string): Promise<object>; loginWithAuthToken(authToken: string): Promise<object>; logout(): Promise<void> };
+declare const NativeUIKit: { login(credentials: { uid?: string; authToken?: string }): Promise<object>; logout(): Promise<object> };
+const sdk: CometChatSdk = CometChat;
+const chat: CometChatIntegration = cometChat({ sdk, uiKit: WebUIKit });
+cometChat({ sdk: CometChat, uiKit: NativeUIKit });
+cometChat({ sdk: CometChat });
+const chatManager = new TokenManager({ endpoint: '/api/cometchat-token', login: chat.login, logout: chat.logout });
+const detach: () => void = chat.attach(chatManager);
+detach();
+
 // ----- misuse that must not compile -----
 // @ts-expect-error unknown event name
 withCallback.on('tokens', () => undefined);
@@ -120,3 +145,9 @@ new TokenManager({ endpoint: '/t', appState: { currentState: 'active' } });
 // @ts-expect-error getToken resolves with a string
 const n: Promise<number> = withCallback.getToken();
 void n;
+// @ts-expect-error the integration needs the SDK (for its listeners), not only the kit
+cometChat({ uiKit: WebUIKit });
+// @ts-expect-error a UI kit without a token login (CometChatUIKit.login(uid) alone is the dev-mode login)
+cometChat({ sdk: CometChat, uiKit: { login: (uid: string) => Promise.resolve(uid), logout: () => Promise.resolve() } });
+// @ts-expect-error attach takes the TokenManager, not its options
+chat.attach({ endpoint: '/t' });
