@@ -82,7 +82,10 @@ async function dump(prefix) {
   const out = [];
   for (const k of keys) {
     const type = await inspect.type(k);
-    const v = type === 'string' ? await inspect.get(k) : type === 'set' ? await inspect.smembers(k) : await inspect.zrange(k, 0, -1, 'WITHSCORES');
+    const v = type === 'string' ? await inspect.get(k)
+      : type === 'set' ? await inspect.smembers(k)
+        : type === 'hash' ? await inspect.hgetall(k)
+          : await inspect.zrange(k, 0, -1, 'WITHSCORES');
     out.push(`${k} ${JSON.stringify(v)}`);
   }
   return out.join('\n');
@@ -109,6 +112,32 @@ test('two instances, one Redis: a session cookie from instance A works on B (ses
     assert.equal((await call(b.origin, 'DELETE', '/api/session', { cookie })).status, 204);
     assert.equal((await call(a.origin, 'GET', '/api/session', { cookie })).status, 401);
     assert.equal((await call(a.origin, 'POST', '/api/cometchat-token', { cookie })).status, 401);
+  } finally {
+    await close();
+  }
+});
+
+test('two instances, one Redis: a user who signs up on A is signed in on B, a profile change on B shows on A, deleting the account on B ends every session of theirs on A', async () => {
+  const { a, b, close } = await twoInstances();
+  try {
+    const s = await call(a.origin, 'POST', '/api/signup', { body: { userId: 'dave', name: 'Dave Bowman' } });
+    assert.equal(s.status, 201);
+    const cookie = s.cookie;
+    assert.equal((await call(b.origin, 'POST', '/api/signup', { body: { userId: 'dave', name: 'Mallory' } })).status, 409, 'the id is taken on B too');
+    assert.equal((await call(b.origin, 'GET', '/api/session', { cookie })).json.user.name, 'Dave Bowman');
+    const t = await call(b.origin, 'POST', '/api/cometchat-token', { cookie });
+    assert.equal(await tokenOwner(a, t.json.token), 'dave');
+
+    assert.equal((await call(b.origin, 'PATCH', '/api/profile', { cookie, body: { name: 'David Bowman' } })).status, 200);
+    const config = await call(a.origin, 'GET', '/api/config');
+    assert.deepEqual(config.json.users.map((u) => u.id), ['alice', 'bob', 'carol', 'dave']);
+    assert.equal(config.json.users[3].name, 'David Bowman');
+
+    const second = await signIn(a.origin, 'dave');
+    assert.equal((await call(b.origin, 'DELETE', '/api/account', { cookie })).status, 204);
+    for (const c of [cookie, second]) assert.equal((await call(a.origin, 'GET', '/api/session', { cookie: c })).status, 401);
+    assert.equal((await call(a.origin, 'POST', '/api/session', { body: { userId: 'dave' } })).status, 404);
+    assert.equal(await tokenOwner(a, t.json.token), 'AUTH_ERR_AUTH_TOKEN_NOT_FOUND');
   } finally {
     await close();
   }

@@ -1,7 +1,7 @@
-// Where the app backend keeps its sessions and the per-user token rate limit:
+// Where the app backend keeps its user table, sessions and the per-user token rate limit:
 // - memoryStore(): in this process (one backend instance; the default);
 // - redisStore(url): in Redis, so several instances behind one port or proxy share one session
-//   table and enforce one limit per user.
+//   user table and session table and enforce one limit per user.
 // Both have the same async interface. A Redis that is down, unreachable or not answering makes
 // every call reject with a StoreUnavailableError within `commandTimeoutMs` (no queueing while
 // disconnected, no resend after a reconnect); the app answers 503 + Retry-After for it.
@@ -18,8 +18,19 @@ export class StoreUnavailableError extends Error {
 }
 
 /**
+ * @typedef {{ id: string, name: string, avatar?: string }} User
  * @typedef {object} Store
  * @property {string} kind 'memory' or 'redis'
+ * @property {(users: User[]) => Promise<void>} ensureUsers creates those that don't exist (the demo
+ *   users), once per store: not again after they were deleted, unless the store lost its data
+ * @property {(fn: () => void) => void} onReconnect calls `fn` after each reconnection (Redis only),
+ *   when the store may have lost its data
+ * @property {() => Promise<User[]>} listUsers in the order they were created
+ * @property {(uid: string) => Promise<User|undefined>} getUser
+ * @property {(user: User) => Promise<boolean>} createUser false if that id exists
+ * @property {(uid: string, updates: { name?: string, avatar?: string }) => Promise<User|undefined>} updateUser
+ *   undefined if there is no such user
+ * @property {(uid: string) => Promise<void>} deleteUser
  * @property {(sid: string) => Promise<string|undefined>} getSession the session's uid
  * @property {(sid: string, uid: string) => Promise<void>} setSession
  * @property {(sid: string) => Promise<void>} deleteSession
@@ -30,14 +41,23 @@ export class StoreUnavailableError extends Error {
  * @property {() => Promise<void>} close
  */
 
-/** @returns {Store} sessions and rate-limit windows in this process. */
+/** @returns {Store} users, sessions and rate-limit windows in this process. */
 export function memoryStore() {
+  /** id → user */
+  const users = new Map();
   /** session id → uid */
   const sessions = new Map();
   /** uid → request times within the window */
   const hits = new Map();
   return {
     kind: 'memory',
+    async ensureUsers(list) { for (const u of list) if (!users.has(u.id)) users.set(u.id, { ...u }); },
+    onReconnect() {},
+    async listUsers() { return [...users.values()].map((u) => ({ ...u })); },
+    async getUser(uid) { const u = users.get(uid); return u && { ...u }; },
+    async createUser(u) { if (users.has(u.id)) return false; users.set(u.id, { ...u }); return true; },
+    async updateUser(uid, updates) { const u = users.get(uid); if (!u) return undefined; Object.assign(u, updates); return { ...u }; },
+    async deleteUser(uid) { users.delete(uid); },
     async getSession(sid) { return sessions.get(sid); },
     async setSession(sid, uid) { sessions.set(sid, uid); },
     async deleteSession(sid) { sessions.delete(sid); },
@@ -81,10 +101,27 @@ redis.call('DEL', KEYS[1])
 return #keys
 `;
 
+// KEYS: the users sorted set, the user's hash, the creation counter; ARGV: uid, then the user's
+// fields and values. Creates the user unless the id exists; 1 if created.
+const CREATE_USER_LUA = `
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[3]), ARGV[1])
+return 1
+`;
+
+// KEYS[1]: the user's hash; ARGV: fields and values. Sets them if the user exists; 1 if so.
+const UPDATE_USER_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`;
+
 /**
- * Sessions and rate-limit windows in Redis. Keys: `<prefix>session:<sha256(sid)>` → uid (the
- * session id itself is never stored or logged), `<prefix>user-sessions:<uid>` (set of that
- * user's session keys), `<prefix>token-hits:<uid>` (sorted set of request times).
+ * Users, sessions and rate-limit windows in Redis. Keys: `<prefix>users` (sorted set of user ids
+ * in creation order), `<prefix>user:<uid>` (hash: id, name, avatar), `<prefix>session:<sha256(sid)>`
+ * → uid (the session id itself is never stored or logged), `<prefix>user-sessions:<uid>` (set of
+ * that user's session keys), `<prefix>token-hits:<uid>` (sorted set of request times).
  * @param {string} url `redis://[[user]:password@]host[:port][/db]` (or `rediss://`)
  * @param {object} [o]
  * @param {string} [o.keyPrefix] default 'ctm:'
@@ -112,17 +149,35 @@ export function redisStore(url, o = {}) {
     scripts: {
       ctmTokenLimit: { numberOfKeys: 1, lua: TOKEN_LIMIT_LUA },
       ctmDeleteUserSessions: { numberOfKeys: 1, lua: DELETE_USER_SESSIONS_LUA },
+      ctmCreateUser: { numberOfKeys: 3, lua: CREATE_USER_LUA },
+      ctmUpdateUser: { numberOfKeys: 1, lua: UPDATE_USER_LUA },
     },
   });
   // One line per change between reachable and not, not one per reconnect attempt.
   let up;
-  redis.on('ready', () => { if (up !== true) log('redis ready'); up = true; });
+  let connections = 0;
+  const reconnected = new Set();
+  redis.on('ready', () => {
+    if (up !== true) log('redis ready');
+    up = true;
+    if (connections++ > 0) for (const fn of reconnected) fn();
+  });
   const down = (reason) => { if (up !== false) log('redis unavailable', { reason }); up = false; };
   redis.on('error', (e) => down(reasonOf(e)));
   redis.on('close', () => down('connection closed'));
 
   const sessionKey = (sid) => `${prefix}session:${createHash('sha256').update(sid).digest('base64url')}`;
   const userSessionsKey = (uid) => `${prefix}user-sessions:${uid}`;
+  const usersKey = `${prefix}users`;
+  const userKey = (uid) => `${prefix}user:${uid}`;
+  const fieldsOf = (u) => Object.entries(u).filter(([, v]) => typeof v === 'string').flat();
+  const userOf = (h) => (h && h.id ? { id: h.id, name: h.name, ...(h.avatar ? { avatar: h.avatar } : {}) } : undefined);
+  /** Fails the whole call if any command of a MULTI or pipeline failed. */
+  const all = (res) => {
+    const failed = res?.find(([err]) => err);
+    if (!res || failed) throw new StoreUnavailableError(failed ? reasonOf(failed[0]) : 'transaction aborted');
+    return res.map(([, v]) => v);
+  };
   /** Runs a command; any failure to reach Redis becomes a StoreUnavailableError. */
   const call = async (fn) => {
     try {
@@ -134,18 +189,44 @@ export function redisStore(url, o = {}) {
 
   return {
     kind: 'redis',
+    async ensureUsers(list) {
+      // Marked once done, so a user deleted later isn't created again (unless Redis lost it all).
+      const done = `${prefix}users-seeded`;
+      if (await call(() => redis.exists(done))) return;
+      for (const u of list) await call(() => redis.ctmCreateUser(usersKey, userKey(u.id), `${prefix}user-seq`, u.id, ...fieldsOf(u)));
+      await call(() => redis.set(done, '1'));
+    },
+    onReconnect(fn) { reconnected.add(fn); },
+    async listUsers() {
+      const ids = await call(() => redis.zrange(usersKey, 0, -1));
+      if (!ids.length) return [];
+      const hashes = all(await call(() => ids.reduce((p, id) => p.hgetall(userKey(id)), redis.pipeline()).exec()));
+      return hashes.map(userOf).filter(Boolean);
+    },
+    async getUser(uid) {
+      return userOf(await call(() => redis.hgetall(userKey(uid))));
+    },
+    async createUser(u) {
+      return (await call(() => redis.ctmCreateUser(usersKey, userKey(u.id), `${prefix}user-seq`, u.id, ...fieldsOf(u)))) === 1;
+    },
+    async updateUser(uid, updates) {
+      const fields = fieldsOf(updates);
+      if (fields.length && (await call(() => redis.ctmUpdateUser(userKey(uid), ...fields))) !== 1) return undefined;
+      return this.getUser(uid);
+    },
+    async deleteUser(uid) {
+      all(await call(() => redis.multi().zrem(usersKey, uid).del(userKey(uid)).exec()));
+    },
     async getSession(sid) {
       return (await call(() => redis.get(sessionKey(sid)))) ?? undefined;
     },
     async setSession(sid, uid) {
       const key = sessionKey(sid);
-      const res = await call(() => redis.multi()
+      all(await call(() => redis.multi()
         .set(key, uid, 'PX', sessionTtlMs)
         .sadd(userSessionsKey(uid), key)
         .pexpire(userSessionsKey(uid), sessionTtlMs)
-        .exec());
-      const failed = res?.find(([err]) => err);
-      if (!res || failed) throw new StoreUnavailableError(failed ? reasonOf(failed[0]) : 'transaction aborted');
+        .exec()));
     },
     async deleteSession(sid) {
       await call(() => redis.del(sessionKey(sid)));
