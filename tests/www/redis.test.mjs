@@ -341,3 +341,22 @@ test('main.mjs with REDIS_URL keeps sessions in that Redis; an unreachable REDIS
 
   await assert.rejects(start({ REDIS_URL: 'localhost:6379' }), /REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
 });
+
+test('the backend\'s security tests (backend.test.mjs) pass with every backend on Redis', async () => {
+  const file = fileURLToPath(new URL('./backend.test.mjs', import.meta.url));
+  // Run directly (not under this runner: no NODE_TEST_CONTEXT), so its pid names its keys.
+  const { NODE_TEST_CONTEXT, ...env } = process.env;
+  const child = spawn(process.execPath, ['--test-reporter=tap', file], {
+    env: { ...env, BACKEND_TEST_REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const code = await new Promise((r) => child.once('exit', r));
+  const count = (name) => Number(out.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1]);
+  assert.equal(code, 0, out.split('\n').filter((l) => /^not ok|error:|Error/.test(l)).join('\n'));
+  assert.equal(count('fail'), 0);
+  assert.ok(count('pass') >= 20, `${count('pass')} passed`);
+  assert.equal(count('skipped'), 0);
+  assert.ok((await inspect.keys(`backend-${child.pid}-*`)).length > 0, 'the backends stored their sessions in this Redis');
+});
