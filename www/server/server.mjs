@@ -38,6 +38,7 @@ export async function startServer(opts = {}) {
   const store = opts.redisUrl ? redisStore(opts.redisUrl, { ...opts.redis, log: opts.log }) : memoryStore();
   /** Undoes what was started when start-up fails (a bad option, a port in use). */
   const abandon = async (e) => { emulator?.close(); await store.close(); throw e; };
+  await store.open();
   const backend = await (async () => createApp({
     cometchat,
     store,

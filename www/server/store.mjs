@@ -21,6 +21,8 @@ export class StoreUnavailableError extends Error {
  * @typedef {{ id: string, name: string, avatar?: string }} User
  * @typedef {object} Store
  * @property {string} kind 'memory' or 'redis'
+ * @property {() => Promise<void>} open resolves once the first connection attempt is over, made or
+ *   failed (a store that is down doesn't hold up start-up; commands before it would fail)
  * @property {(users: User[]) => Promise<void>} ensureUsers creates those that don't exist (the demo
  *   users), once per store: not again after they were deleted, unless the store lost its data
  * @property {(fn: () => void) => void} onReconnect calls `fn` after each reconnection (Redis only),
@@ -51,6 +53,7 @@ export function memoryStore() {
   const hits = new Map();
   return {
     kind: 'memory',
+    async open() {},
     async ensureUsers(list) { for (const u of list) if (!users.has(u.id)) users.set(u.id, { ...u }); },
     onReconnect() {},
     async listUsers() { return [...users.values()].map((u) => ({ ...u })); },
@@ -162,6 +165,7 @@ export function redisStore(url, o = {}) {
     up = true;
     if (connections++ > 0) for (const fn of reconnected) fn();
   });
+  const opened = new Promise((resolve) => { for (const e of ['ready', 'error', 'close']) redis.once(e, () => resolve()); });
   const down = (reason) => { if (up !== false) log('redis unavailable', { reason }); up = false; };
   redis.on('error', (e) => down(reasonOf(e)));
   redis.on('close', () => down('connection closed'));
@@ -189,6 +193,7 @@ export function redisStore(url, o = {}) {
 
   return {
     kind: 'redis',
+    open: () => opened,
     async ensureUsers(list) {
       // Marked once done, so a user deleted later isn't created again (unless Redis lost it all).
       const done = `${prefix}users-seeded`;
