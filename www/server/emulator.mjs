@@ -106,11 +106,14 @@ export function createEmulator(opts = {}) {
   const jwts = new Map();
   /** token → Set<WebSocket> */
   const sockets = new Map();
+  /** Text messages between users, oldest first. */
+  const messages = [];
+  let lastMessageId = 0;
   let failNext = [];
   let adminCalls = [];
   let stats;
   const resetStats = () => {
-    stats = { calls: {}, authTokenAttempts: [], wsAuthOk: 0, wsAuthFailed: 0, rejected: { expired: 0, revoked: 0, unknown: 0 } };
+    stats = { calls: {}, authTokenAttempts: [], wsAuthOk: 0, wsAuthFailed: 0, rejected: { expired: 0, revoked: 0, unknown: 0 }, unhandled: [], pushed: 0, relayed: 0 };
   };
   resetStats();
   const count = (kind) => { stats.calls[kind] = (stats.calls[kind] ?? 0) + 1; };
@@ -147,6 +150,47 @@ export function createEmulator(opts = {}) {
     let n = 0;
     for (const [token, t] of tokens) {
       if (t.uid === uid && !t.revoked) { t.revoked = true; n++; closeSockets(token); }
+    }
+    return n;
+  }
+
+  const conversationId = (a, b) => (a < b ? `${a}_user_${b}` : `${b}_user_${a}`);
+  const entity = (uid) => ({ entity: publicUser(users.get(uid) ?? { uid, name: uid, status: 'offline' }), entityType: 'user' });
+  /** A message as the REST API and the socket carry it (sender and receiver inside data.entities). */
+  const messageFor = (m) => ({
+    id: m.id, ...(m.muid ? { muid: m.muid } : {}), conversationId: m.conversationId, sender: m.sender, receiverType: m.receiverType,
+    receiver: m.receiver, category: m.category, type: m.type,
+    data: { text: m.text, ...(m.metadata ? { metadata: m.metadata } : {}), entities: { sender: entity(m.sender), receiver: entity(m.receiver) } },
+    ...(m.tags ? { tags: m.tags } : {}), sentAt: m.sentAt, updatedAt: m.updatedAt,
+    ...(m.deliveredAt ? { deliveredAt: m.deliveredAt } : {}), ...(m.readAt ? { readAt: m.readAt } : {}),
+  });
+  const conversationPeers = (me) => new Set(messages.filter((m) => m.sender === me || m.receiver === me).map((m) => (m.sender === me ? m.receiver : m.sender)));
+  /** The user `me`'s conversation with `peer`, or null when they never wrote to each other. */
+  function conversationFor(me, peer) {
+    const id = conversationId(me, peer);
+    const list = messages.filter((m) => m.conversationId === id);
+    if (!list.length || !users.has(peer)) return null;
+    const last = list[list.length - 1];
+    return {
+      conversationId: id, conversationType: 'user', conversationWith: publicUser(users.get(peer)), lastMessage: messageFor(last, me),
+      unreadMessageCount: list.filter((m) => m.receiver === me && !m.readAt).length, unreadMentionsCount: 0,
+      latestMessageId: last.id, updatedAt: last.updatedAt, tags: [],
+    };
+  }
+  /** One page of a list in CometChat's shape (`page`, `per_page` → `meta.pagination`). */
+  function page(list, q) {
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page')) || 30));
+    const current = Math.max(1, Number(q.get('page')) || 1);
+    const data = list.slice((current - 1) * perPage, current * perPage);
+    return { data, meta: { pagination: { total: list.length, count: data.length, per_page: perPage, current_page: current, total_pages: Math.max(1, Math.ceil(list.length / perPage)) } } };
+  }
+  const listParam = (q, name) => [...q.getAll(name), ...q.getAll(`${name}[]`)].flatMap((v) => v.split(',')).filter(Boolean);
+  /** Sends a frame to every live, authenticated socket of `uid` (except the session `skipDevice`); how many got it. */
+  function push(uid, frame, skipDevice) {
+    let n = 0;
+    for (const [token, set] of sockets) {
+      if (check(token).t?.uid !== uid) continue;
+      for (const ws of set) if (ws.readyState === 1 && (!skipDevice || ws.deviceId !== skipDevice)) { ws.send(frame); n++; }
     }
     return n;
   }
@@ -275,7 +319,89 @@ export function createEmulator(opts = {}) {
     const u = users.get(c.req.param('uid'));
     return u ? json(c, 200, { data: publicUser(u) }) : err(c, 404, 'ERR_UID_NOT_FOUND', 'The UID does not exist.');
   });
-  client.all('*', (c) => { count('otherClient'); return json(c, 200, { data: {} }); });
+  // --- The chat itself: what the UI Kit's conversation list, message header, message list and
+  // composer call once logged in (one-to-one conversations between users; no groups). ---
+  client.get('/users', (c) => {
+    count('listUsers');
+    const me = c.get('token').uid;
+    const q = new URL(c.req.url).searchParams;
+    const search = (q.get('searchKey') ?? '').toLowerCase();
+    const all = [...users.values()].filter((u) => u.uid !== me && (!search || `${u.uid} ${u.name}`.toLowerCase().includes(search)))
+      .sort((a, b) => a.name.localeCompare(b.name)).map(publicUser);
+    return json(c, 200, page(all, q));
+  });
+  client.get('/conversations', (c) => {
+    count('listConversations');
+    const me = c.get('token').uid;
+    const list = [...conversationPeers(me)].map((peer) => conversationFor(me, peer)).filter(Boolean)
+      .sort((a, b) => b.updatedAt - a.updatedAt);
+    return json(c, 200, page(list, new URL(c.req.url).searchParams));
+  });
+  client.get('/users/:uid/conversation', (c) => {
+    count('getConversation');
+    const conversation = users.has(c.req.param('uid')) ? conversationFor(c.get('token').uid, c.req.param('uid')) : null;
+    return conversation ? json(c, 200, { data: conversation })
+      : err(c, 404, 'ERR_CONVERSATION_NOT_ACCESSIBLE', `The conversation with ${c.req.param('uid')} does not exist.`);
+  });
+  client.get('/users/:uid/messages', (c) => {
+    count('listMessages');
+    const me = c.get('token').uid;
+    const peer = c.req.param('uid');
+    const q = new URL(c.req.url).searchParams;
+    if (q.get('count') === '1') return json(c, 200, { data: [] }); // unread counts: none asked for by the kit's views
+    const limit = Math.min(100, Math.max(1, Number(q.get('per_page')) || 30));
+    const categories = listParam(q, 'categories');
+    const types = listParam(q, 'types');
+    const append = q.get('affix') === 'append';
+    const id = q.has('id') ? Number(q.get('id')) : null;
+    const sentAt = q.has('sentAt') ? Number(q.get('sentAt')) : null;
+    let list = messages.filter((m) => m.conversationId === conversationId(me, peer)
+      && (!categories.length || categories.includes(m.category)) && (!types.length || types.includes(m.type)));
+    if (id != null) list = list.filter((m) => (append ? Number(m.id) > id : Number(m.id) < id));
+    else if (sentAt != null) list = list.filter((m) => (append ? m.sentAt >= sentAt : m.sentAt <= sentAt));
+    list = append ? list.slice(0, limit) : list.slice(-limit);
+    return json(c, 200, { data: list.map((m) => messageFor(m, me)), meta: { current: { limit, count: list.length } } });
+  });
+  client.post('/messages', async (c) => {
+    count('sendMessage');
+    const me = c.get('token').uid;
+    const b = await c.req.json().catch(() => null);
+    if (!b || b.receiverType !== 'user' || typeof b.receiver !== 'string' || !users.has(b.receiver)) {
+      return err(c, 400, 'ERR_BAD_REQUEST', 'receiver: expected the uid of an existing user (receiverType "user"; the emulator has no groups).');
+    }
+    if ((b.category ?? 'message') !== 'message' || (b.type ?? 'text') !== 'text' || typeof b.data?.text !== 'string') {
+      return err(c, 400, 'ERR_BAD_REQUEST', 'The emulator takes text messages only: category "message", type "text", data.text a string.');
+    }
+    const at = Math.floor(now() / 1000);
+    const m = {
+      id: String(++lastMessageId), muid: typeof b.muid === 'string' ? b.muid : undefined, conversationId: conversationId(me, b.receiver),
+      sender: me, receiverType: 'user', receiver: b.receiver, category: 'message', type: 'text',
+      text: b.data.text, metadata: b.data.metadata, tags: Array.isArray(b.tags) ? b.tags : undefined, sentAt: at, updatedAt: at,
+    };
+    messages.push(m);
+    // Live to the recipient's sessions and the sender's other ones (the SDK ignores a frame
+    // whose deviceId is its own session).
+    const frame = (uid) => JSON.stringify({ appId, type: 'message', receiver: m.receiver, receiverType: 'user', sender: me, deviceId: c.req.header('resource') ?? 'emulator', body: messageFor(m, uid) });
+    stats.pushed += push(b.receiver, frame(b.receiver));
+    push(me, frame(me), c.req.header('resource'));
+    return json(c, 200, { data: messageFor(m, me) });
+  });
+  const receipt = (field) => (c) => {
+    count(field === 'readAt' ? 'markRead' : 'markDelivered');
+    const me = c.get('token').uid;
+    const at = Math.floor(now() / 1000);
+    for (const m of messages) if (m.receiver === me && m.sender === c.req.param('uid') && !m[field]) m[field] = at;
+    return json(c, 200, { data: { success: true } });
+  };
+  for (const method of ['post', 'put']) {
+    client[method]('/users/:uid/conversation/read', receipt('readAt'));
+    client[method]('/users/:uid/conversation/delivered', receipt('deliveredAt'));
+  }
+  client.all('*', (c) => {
+    count('otherClient');
+    stats.unhandled.push(`${c.req.method} ${new URL(c.req.url).pathname.replace(/^.*?\/client\/v3(\.0)?/, '')}${new URL(c.req.url).search}`);
+    return json(c, 200, { data: {} });
+  });
   app.route('/client/v3.0', client);
   app.route('/client/v3', client);
 
@@ -294,8 +420,8 @@ export function createEmulator(opts = {}) {
   });
   const body = async (c) => (await c.req.json().catch(() => null)) ?? {};
   control.get('/stats', (c) => json(c, 200, {
-    calls: { ...stats.calls }, authTokenAttempts: [...stats.authTokenAttempts], wsAuthOk: stats.wsAuthOk, wsAuthFailed: stats.wsAuthFailed,
-    rejected: { ...stats.rejected }, users: [...users.values()].map(publicUser),
+    calls: { ...stats.calls }, authTokenAttempts: [...stats.authTokenAttempts], wsAuthOk: stats.wsAuthOk, wsAuthFailed: stats.wsAuthFailed, pushed: stats.pushed, relayed: stats.relayed, messages: messages.length,
+    rejected: { ...stats.rejected }, unhandled: [...stats.unhandled], users: [...users.values()].map(publicUser),
     liveSockets: [...sockets.values()].reduce((n, s) => n + s.size, 0), config: { ...config }, clockOffsetMs: clockOffset,
   }));
   control.post('/revoke', async (c) => {
@@ -350,9 +476,24 @@ export function createEmulator(opts = {}) {
         }
         stats.wsAuthOk++;
         token = tok;
+        ws.deviceId = msg.deviceId ?? msg.body?.deviceId;
         if (!sockets.has(tok)) sockets.set(tok, new Set());
         sockets.get(tok).add(ws);
         ws.send(JSON.stringify({ appId, type: 'auth', sender: t.uid, deviceId: 'emulator', body: { status: 'OK', code: '200' } }));
+        return;
+      }
+      // Typing indicators and delivery/read receipts go over the socket: relayed to the other
+      // user's sessions while this socket's token is still good (else the socket is closed).
+      if (msg && (msg.type === 'typing_indicator' || msg.type === 'receipts') && token) {
+        const { t } = check(token);
+        if (!t) { closeSockets(token); return; }
+        if (msg.receiverType !== 'user' || typeof msg.receiver !== 'string' || msg.receiver === t.uid) return;
+        if (msg.type === 'receipts') {
+          const field = msg.body?.action === 'read' ? 'readAt' : 'deliveredAt';
+          const target = messages.find((m) => m.id === String(msg.body?.messageId));
+          if (target && target.receiver === t.uid && !target[field]) target[field] = Math.floor(now() / 1000);
+        }
+        stats.relayed += push(msg.receiver, JSON.stringify({ ...msg, sender: t.uid }));
       }
     });
     ws.on('close', () => { if (token) sockets.get(token)?.delete(ws); });
