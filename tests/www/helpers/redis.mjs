@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
 import { connect, createServer as createTcpServer } from 'node:net';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,13 @@ export async function startRedis() {
     await gone;
   }
 
+  // A test file that crashes or exits early must not leave its redis-server behind.
+  const onExit = () => {
+    try { child?.kill('SIGKILL'); } catch { /* gone already */ }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
   await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -84,7 +92,7 @@ export async function startRedis() {
     async restart() { await kill(); await launch(); },
     pause() { child.kill('SIGSTOP'); },
     resume() { child.kill('SIGCONT'); },
-    async close() { await kill(); await rm(dir, { recursive: true, force: true }); },
+    async close() { process.off('exit', onExit); await kill(); await rm(dir, { recursive: true, force: true }); },
   };
 }
 
