@@ -140,8 +140,9 @@ export function redisStore(url, o = {}) {
   const log = o.log ?? (() => {});
   const redis = new Redis(url, {
     // Fail fast instead of waiting for Redis: no queue while disconnected, pending commands
-    // rejected at the first disconnect (a retry of 0), not resent after a reconnect (an INCR
-    // may have happened), and a command with no answer rejected after commandTimeoutMs.
+    // rejected at the first disconnect (a retry of 0), not resent after a reconnect (a
+    // request may have been counted already), and a command with no answer rejected after
+    // commandTimeoutMs.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
