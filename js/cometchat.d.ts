@@ -1,5 +1,5 @@
 // Types of `chat-token-manager/cometchat`.
-import type { TokenInfo, TokenManager } from 'chat-token-manager';
+import type { TokenManager } from 'chat-token-manager';
 
 /** What the integration passes to `new sdk.LoginListener(…)`. */
 export interface CometChatLoginHandlers {
@@ -19,6 +19,7 @@ export interface CometChatSdk {
   login(authToken: string): Promise<unknown>;
   logout(): Promise<unknown>;
   getLoggedinUser(): Promise<unknown>;
+  getConnectionStatus(): string;
   addLoginListener(name: string, listener: object): void;
   removeLoginListener(name: string): void;
   addConnectionListener(name: string, listener: object): void;
@@ -49,12 +50,13 @@ export interface CometChatOptions {
 /** The `login` and `logout` options for a TokenManager, and `attach` for the SDK's listeners. */
 export interface CometChatIntegration {
   /** The manager's `login` option: logs the kit (or the SDK) in with the token. */
-  login(token: string, info?: TokenInfo): Promise<unknown>;
+  login(token: string): Promise<unknown>;
   /** The manager's `logout` option: logs the kit (or the SDK) out, if it holds a session. */
   logout(): Promise<void>;
   /**
    * Adds the SDK's login and connection listeners for `manager`: the SDK losing its session by
-   * itself becomes one `manager.handleUnauthorized(token)` per token. Returns the function that
+   * itself (it logged itself out after AUTH_ERR_AUTH_TOKEN_NOT_FOUND, or its socket is down while
+   * the manager's token has expired) becomes one `manager.handleUnauthorized(token)` per token. Returns the function that
    * removes them; they are also removed when the manager is disposed, or when another manager is
    * attached.
    */

@@ -10,10 +10,11 @@
 // - `logout()`: the kit's logout (it logs the SDK out and clears the kit's user), or the SDK's;
 //   nothing when the SDK holds no session (another tab logged it out already).
 // - `attach(manager)`: one login listener and one connection listener on the SDK. The SDK losing
-//   its session by itself (it logs itself out when CometChat answers AUTH_ERR_AUTH_TOKEN_NOT_FOUND,
-//   and its socket drops once the token has expired) becomes one
+//   its session by itself (it logs itself out when CometChat answers AUTH_ERR_AUTH_TOKEN_NOT_FOUND;
+//   its socket is down while the token has expired, by the manager's `expired` event) becomes one
 //   `manager.handleUnauthorized(token)` for the token the SDK was logged in with: at most once per
-//   token, never for an event of our own login or logout, never after the manager's logout. The
+//   token, never for an event of our own login or logout, never after the manager's logout. A
+//   socket that drops while the token is valid is left to the SDK, which reconnects by itself. The
 //   listeners are removed by the returned function or when the manager is disposed.
 // It imports nothing: the SDK, the kit and the manager are the app's own instances.
 
@@ -22,7 +23,7 @@ const noop = () => {};
 
 /** Connects a TokenManager to the CometChat SDK (`sdk`) and, optionally, its UI kit (`uiKit`). */
 export function cometChat({ sdk, uiKit } = {}) {
-  for (const name of ['login', 'logout', 'getLoggedinUser', 'addLoginListener', 'removeLoginListener', 'addConnectionListener', 'removeConnectionListener', 'LoginListener', 'ConnectionListener']) {
+  for (const name of ['login', 'logout', 'getLoggedinUser', 'getConnectionStatus', 'addLoginListener', 'removeLoginListener', 'addConnectionListener', 'removeConnectionListener', 'LoginListener', 'ConnectionListener']) {
     if (typeof sdk?.[name] !== 'function') {
       throw new TypeError(`cometChat: \`sdk.${name}\` is missing: expected the CometChat SDK (import { CometChat } from '@cometchat/chat-sdk-javascript')`);
     }
@@ -30,8 +31,8 @@ export function cometChat({ sdk, uiKit } = {}) {
   if (uiKit != null && (typeof uiKit.logout !== 'function' || (typeof uiKit.loginWithAuthToken !== 'function' && typeof uiKit.login !== 'function'))) {
     throw new TypeError('cometChat: `uiKit` has no `loginWithAuthToken` (or `login`) and `logout`: expected CometChatUIKit');
   }
-  // The token the SDK was logged in with by `login`, and its expiry; null while no session of
-  // ours is established (before the first login, during a login or logout, after a logout).
+  // { token, expired } for the token the SDK was logged in with by `login`; null while no session
+  // of ours is established (before the first login, during a login or logout, after a logout).
   let session = null;
   let reported = null; // the last token handed to handleUnauthorized
   let attached = null; // { manager, detach }
@@ -48,14 +49,14 @@ export function cometChat({ sdk, uiKit } = {}) {
   };
 
   return {
-    async login(token, info) {
+    async login(token) {
       session = null;
       const user = await (uiKit == null
         ? sdk.login(token)
         : typeof uiKit.loginWithAuthToken === 'function'
           ? uiKit.loginWithAuthToken(token)
           : uiKit.login({ authToken: token }));
-      session = { token, expiresAt: info?.expiresAt ?? Infinity };
+      session = { token, expired: false };
       return user;
     },
 
@@ -86,11 +87,14 @@ export function cometChat({ sdk, uiKit } = {}) {
         logoutSuccess: () => { if (session) lost(session); },
       }));
       sdk.addConnectionListener(name, new sdk.ConnectionListener({
-        // A socket that drops while the token is still valid reconnects by itself; one that drops
-        // after its expiry cannot.
-        onDisconnected: () => { if (session && Date.now() >= session.expiresAt) lost(session); },
+        onDisconnected: () => { if (session?.expired) lost(session); },
       }));
       offs = [
+        manager.on('expired', () => {
+          if (!session) return;
+          session.expired = true;
+          if (sdk.getConnectionStatus() !== 'connected') lost(session);
+        }),
         manager.on('loggedOut', () => { session = null; }),
         manager.on('state', (state) => { if (state === 'disposed') detach(); }),
       ];

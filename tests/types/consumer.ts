@@ -105,6 +105,7 @@ declare const CometChat: {
   login(...args: unknown[]): Promise<{ getUid(): string }>;
   logout(): Promise<object>;
   getLoggedinUser(): Promise<{ getUid(): string } | null>;
+  getConnectionStatus(): string;
   addLoginListener(name: string, listener: Listener): void;
   removeLoginListener(name: string): void;
   addConnectionListener(name: string, listener: Listener): void;

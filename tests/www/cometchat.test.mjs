@@ -28,7 +28,7 @@ import { TokenManager } from 'chat-token-manager';
 import { TokenManagerProvider, useChatToken } from 'chat-token-manager/react';
 import { cometChat } from 'chat-token-manager/cometchat';
 
-const log = (window.log = { kitLogins: 0, sdkLogins: 0, kitLogouts: 0, unauthorized: [], managers: [], states: [] });
+const log = (window.log = { kitLogins: 0, sdkLogins: 0, kitLogouts: 0, unauthorized: [], managers: [], states: [], sockets: [], expired: 0 });
 // Counts the real kit's and SDK's logins (the kit's loginWithAuthToken calls CometChat.login).
 const { loginWithAuthToken, logout } = CometChatUIKit;
 CometChatUIKit.loginWithAuthToken = (token) => { log.kitLogins++; return loginWithAuthToken.call(CometChatUIKit, token); };
@@ -77,6 +77,11 @@ window.t = {
     const config = await (await fetch('/api/config')).json();
     const { installEmulatorShim } = await import(config.shim);
     installEmulatorShim(config.emulatorHosts);
+    // The chat sockets the SDK opens (through the shim), so a test can drop one as a network would.
+    const Socket = window.WebSocket;
+    window.WebSocket = class extends Socket {
+      constructor(...args) { super(...args); log.sockets.push(this); }
+    };
     await CometChatUIKit.init(new UIKitSettingsBuilder().setAppId(config.appId).setRegion(config.region)
       .setClientHost(config.clientHost).setAdminHost(config.adminHost).subscribePresenceForAllUsers().build());
   },
@@ -88,10 +93,11 @@ window.t = {
   manager: () => log.managers[log.managers.length - 1],
   /** The integration's SDK listeners that are registered now. */
   ours: () => [...log.listeners].filter((l) => l.includes(':chat-token-manager.')).map((l) => l.split(':')[0]).sort(),
-  /** A manager without React, attached by hand; returns nothing (the manager stays in the page). */
-  plain() {
-    const manager = new TokenManager(options);
+  /** A manager without React, attached by hand; resolves with its state once started. */
+  plain(extra = {}) {
+    const manager = new TokenManager({ ...options, ...extra });
     log.managers.push(manager);
+    manager.on('expired', () => { log.expired++; });
     log.detach = chat.attach(manager);
     return manager.start().then(() => manager.state);
   },
@@ -103,6 +109,13 @@ window.t = {
   async probe(n = 1) {
     const codes = await Promise.all(Array.from({ length: n }, () => CometChat.getUser('bob').then(() => 'ok', (e) => e?.code ?? 'error')));
     return codes;
+  },
+  connection: () => CometChat.getConnectionStatus(),
+  /** Closes the SDK's open chat socket, as a network drop would; returns how many were open. */
+  dropSocket() {
+    const open = log.sockets.filter((s) => s.readyState === WebSocket.OPEN);
+    for (const s of open) s.close();
+    return open.length;
   },
   revoke: async () => (await (await fetch('/api/demo/revoke-chat-tokens', { method: 'POST' })).json()).revoked,
 };
@@ -266,6 +279,52 @@ test('dispose removes the listeners (a later SDK event causes nothing)', async (
   await page.evaluate(() => window.t.unmount());
   await page.waitForFunction(() => window.t.manager().state === 'disposed');
   assert.deepEqual(await page.evaluate(() => window.t.ours()), []);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(outside, []);
+});
+
+test('a socket drop while the token is valid → no refresh (the SDK reconnects by itself)', async (t) => {
+  const { page, errors, tokenRequests, outside } = await openPage(t, 'bob');
+  assert.equal(await page.evaluate(() => window.t.plain()), 'ready');
+  await page.waitForFunction(() => window.t.connection() === 'connected');
+  const wsAuth = (await demo.control.stats()).wsAuthOk;
+  assert.equal(await page.evaluate(() => window.t.dropSocket()), 1);
+  await page.waitForFunction(() => window.t.connection() !== 'connected');
+  // The SDK reconnects on its own timer (5 s) with the same session.
+  await page.waitForFunction(() => window.t.connection() === 'connected', null, { timeout: 20_000 });
+  assert.ok((await demo.control.stats()).wsAuthOk > wsAuth, 'the socket authenticated again');
+  assert.deepEqual(await counts(page), { kitLogins: 1, sdkLogins: 1, kitLogouts: 0, unauthorized: 0 });
+  assert.equal(tokenRequests.length, 1, 'no token request');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(outside, []);
+});
+
+test('the socket down after the token expired → exactly one refresh and one re-login', async (t) => {
+  const ttl = (await demo.control.stats()).config.tokenTtlMs;
+  await demo.control.config({ tokenTtlMs: 8000 });
+  t.after(() => demo.control.config({ tokenTtlMs: ttl }));
+  const { page, errors, tokenRequests, outside } = await openPage(t, 'carol');
+  // Short backoff and no give-up, so the manager is still retrying when the mints work again.
+  assert.equal(await page.evaluate(() => window.t.plain({ retry: { baseDelayMs: 400, maxDelayMs: 800, maxAttempts: 1000 } })), 'ready');
+  await page.waitForFunction(() => window.t.connection() === 'connected');
+  // Every mint fails from now on (the emulator answers 500): the manager's refresh (at half the
+  // 8 s lifetime) keeps failing while the token runs out.
+  for (let i = 0; i < 3; i++) await demo.control.failNext({ status: 500, count: 100 });
+  await page.waitForFunction(() => window.log.expired === 1, null, { timeout: 20_000 });
+  await sleep(300);
+  assert.equal(await page.evaluate(() => window.log.unauthorized.length), 0, 'an expired token with the socket up is not a lost session');
+  // Then the socket goes down: the SDK cannot reconnect with an expired session.
+  assert.equal(await page.evaluate(() => window.t.dropSocket()), 1);
+  await page.waitForFunction(() => window.log.unauthorized.length === 1);
+  await demo.control.resetStats(); // the mints work again
+  await page.waitForFunction(() => window.log.kitLogins === 2 && window.t.manager().state === 'ready', null, { timeout: 20_000 });
+  await sleep(1000);
+  assert.deepEqual(await counts(page), { kitLogins: 2, sdkLogins: 2, kitLogouts: 0, unauthorized: 1 });
+  assert.deepEqual(await page.evaluate(() => window.log.unauthorized), ['current token']);
+  assert.ok(tokenRequests.length >= 2, 'the first token, then the failing refresh attempts and the one that worked');
+  assert.deepEqual(await page.evaluate(() => window.t.session()), { sdk: 'carol', kit: 'carol' });
+  await page.waitForFunction(() => window.t.connection() === 'connected', null, { timeout: 20_000 });
+  assert.deepEqual(await page.evaluate(() => window.t.probe()), ['ok']);
   assert.deepEqual(errors, []);
   assert.deepEqual(outside, []);
 });
