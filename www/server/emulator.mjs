@@ -314,6 +314,8 @@ export function createEmulator(opts = {}) {
   client.put('/me', (c) => { count('me'); return me(c); });
   client.get('/me', (c) => { count('me'); return me(c); });
   client.delete('/me', (c) => { count('logout'); users.get(c.get('token').uid).status = 'offline'; return json(c, 200, { data: { success: true } }); });
+  // The SDK's report of the session after a login (device details); nothing to keep.
+  client.post('/user_sessions', (c) => { count('userSessions'); return json(c, 200, { data: {} }); });
   client.get('/users/:uid', (c) => {
     count('getUser');
     const u = users.get(c.req.param('uid'));

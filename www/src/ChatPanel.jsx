@@ -49,6 +49,7 @@ function chatUser({ id, name }) {
 
 export function ChatPanel({ me, users }) {
   const chat = useSyncExternalStore(chatStatus.subscribe, chatStatus.get);
+  const live = useLive(chat);
   const others = users.filter((u) => u.id !== me.id);
   const [peerId, setPeerId] = useState(others[0]?.id ?? null);
   const peer = others.find((u) => u.id === peerId) ?? others[0];
@@ -62,7 +63,7 @@ export function ChatPanel({ me, users }) {
           <button key={u.id} className={u.id === peer?.id ? 'peer active' : 'peer'} data-peer={u.id} onClick={() => setPeerId(u.id)}>{u.name ?? u.id}</button>
         ))}
       </div>
-      {chat.uid ? (
+      {chat.uid && live ? (
         <KitBoundary resetKey={chat.logins}>
           <CometChatProvider config={KIT_CONFIG}>
             <KitViews peer={peer} onPick={setPeerId} />
@@ -75,9 +76,34 @@ export function ChatPanel({ me, users }) {
   );
 }
 
+/**
+ * Whether the kit's views may mount: the kit has a user and its socket has connected once since
+ * that login (or 5 s passed). UI Kit 7.2.1's message list, mounted before the socket connects,
+ * re-initialises on the "connected" event with a stale generation and never loads the history;
+ * mounted after, it loads it, and later reconnects fetch what was missed. Once mounted, the views
+ * stay while the kit has its user.
+ */
+function useLive(chat) {
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    if (!chat.uid) { setLive(false); return undefined; }
+    if (chat.connection === 'connected') { setLive(true); return undefined; }
+    const timer = setTimeout(() => setLive(true), 5000);
+    return () => clearTimeout(timer);
+  }, [chat.uid, chat.connection]);
+  return live;
+}
+
 function KitViews({ peer, onPick }) {
   const [user, setUser] = useState(() => (peer ? chatUser(peer) : null));
-  useEffect(() => { setUser(peer ? chatUser(peer) : null); }, [peer?.id]);
+  useEffect(() => {
+    if (!peer) { setUser(null); return undefined; }
+    let live = true;
+    setUser(chatUser(peer));
+    // The user as CometChat has it (presence for the header); the views keep working without it.
+    CometChat.getUser(peer.id).then((u) => { if (live) setUser(u); }, () => {});
+    return () => { live = false; };
+  }, [peer?.id]);
   return (
     <div className="chat-layout">
       <div className="chat-conversations" id="kit-conversations">

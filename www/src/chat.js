@@ -34,6 +34,20 @@ export const chatStatus = {
   get: () => status,
 };
 
+// The SDK (4.2.0) reports the user session in the background after each login
+// (`POST user_sessions`) without handling a failure: a logout (or a revoked token) before it
+// runs leaves an unhandled rejection with its own code. The page takes those two codes out of
+// the console's "Uncaught (in promise)" and into the event log; anything else still surfaces.
+const BACKGROUND_CODES = new Set(['USER_NOT_LOGED_IN', 'AUTH_ERR_AUTH_TOKEN_NOT_FOUND']);
+if (typeof window !== 'undefined') {
+  window.addEventListener('unhandledrejection', (event) => {
+    const code = event.reason?.error?.code ?? event.reason?.code;
+    if (!BACKGROUND_CODES.has(code)) return;
+    event.preventDefault();
+    eventLog.add('chat', `a background SDK call was refused: ${code} (the session had ended; ignored)`);
+  });
+}
+
 /** CometChatUIKit.init with the server's settings; once per page. */
 export function initChat(config) {
   initialised ??= (async () => {
@@ -69,7 +83,7 @@ export function initChat(config) {
         }
       },
     }));
-    if (resumed) update({ uid: resumed.getUid() });
+    if (resumed) update({ uid: resumed.getUid(), connection: CometChat.getConnectionStatus() ?? status.connection });
   })();
   return initialised;
 }
