@@ -94,11 +94,11 @@ window.t = {
   /** The integration's SDK listeners that are registered now. */
   ours: () => [...log.listeners].filter((l) => l.includes(':chat-token-manager.')).map((l) => l.split(':')[0]).sort(),
   /** A manager without React, attached by hand; resolves with its state once started. */
-  plain(extra = {}) {
-    const manager = new TokenManager({ ...options, ...extra });
+  plain(extra = {}, integration = chat) {
+    const manager = new TokenManager({ ...options, login: integration.login, logout: integration.logout, ...extra });
     log.managers.push(manager);
     manager.on('expired', () => { log.expired++; });
-    log.detach = chat.attach(manager);
+    log.detach = integration.attach(manager);
     return manager.start().then(() => manager.state);
   },
   async session() {
@@ -110,6 +110,8 @@ window.t = {
     const codes = await Promise.all(Array.from({ length: n }, () => CometChat.getUser('bob').then(() => 'ok', (e) => e?.code ?? 'error')));
     return codes;
   },
+  /** The same with the SDK alone: cometChat({ sdk }) logs in with CometChat.login. */
+  sdkOnly: () => window.t.plain({}, cometChat({ sdk: CometChat })),
   connection: () => CometChat.getConnectionStatus(),
   /** Closes the SDK's open chat socket, as a network drop would; returns how many were open. */
   dropSocket() {
@@ -283,6 +285,21 @@ test('dispose removes the listeners (a later SDK event causes nothing)', async (
   assert.deepEqual(outside, []);
 });
 
+test('without a UI kit, CometChat.login and CometChat.logout are used', async (t) => {
+  const { page, errors, tokenRequests, outside } = await openPage(t, 'carol');
+  assert.equal(await page.evaluate(() => window.t.sdkOnly()), 'ready');
+  assert.deepEqual(await counts(page), { kitLogins: 0, sdkLogins: 1, kitLogouts: 0, unauthorized: 0 });
+  assert.equal((await page.evaluate(() => window.t.session())).sdk, 'carol');
+  const sdkLogouts = (await demo.control.stats()).calls.logout ?? 0;
+  await page.evaluate(() => window.t.manager().logout());
+  assert.equal((await page.evaluate(() => window.t.session())).sdk, null);
+  assert.equal((await demo.control.stats()).calls.logout - sdkLogouts, 1, 'DELETE /me');
+  assert.equal(await page.evaluate(() => window.log.kitLogouts), 0);
+  assert.equal(tokenRequests.length, 1);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(outside, []);
+});
+
 test('a socket drop while the token is valid → no refresh (the SDK reconnects by itself)', async (t) => {
   const { page, errors, tokenRequests, outside } = await openPage(t, 'bob');
   assert.equal(await page.evaluate(() => window.t.plain()), 'ready');
@@ -327,6 +344,20 @@ test('the socket down after the token expired → exactly one refresh and one re
   assert.deepEqual(await page.evaluate(() => window.t.probe()), ['ok']);
   assert.deepEqual(errors, []);
   assert.deepEqual(outside, []);
+});
+
+test('in Node, require() (cometchat.cjs) and import (cometchat.mjs) both load cometChat, which names what is missing from its options', async () => {
+  const www = createRequire(new URL('www/package.json', ROOT));
+  const { cometChat: required } = www('chat-token-manager/cometchat');
+  assert.match(www.resolve('chat-token-manager/cometchat'), /pkg\/cometchat\.cjs$/);
+  const { cometChat: imported } = await import(new URL('pkg/cometchat.mjs', ROOT));
+  for (const cometChat of [required, imported]) {
+    assert.throws(() => cometChat({}), { name: 'TypeError', message: /`sdk\.login` is missing/ });
+    const sdk = { ...Object.fromEntries(['login', 'logout', 'getLoggedinUser', 'getConnectionStatus', 'addLoginListener', 'removeLoginListener', 'addConnectionListener', 'removeConnectionListener'].map((k) => [k, () => {}])), LoginListener: class {}, ConnectionListener: class {} };
+    assert.throws(() => cometChat({ sdk: { ...sdk, ConnectionListener: undefined } }), /`sdk\.ConnectionListener` is missing/);
+    assert.throws(() => cometChat({ sdk, uiKit: { logout() {} } }), /`uiKit` has no `loginWithAuthToken`/);
+    assert.deepEqual(Object.keys(cometChat({ sdk })).sort(), ['attach', 'login', 'logout']);
+  }
 });
 
 test('cometchat.d.ts accepts the real SDK and UI kit types and rejects misuse (tsc --strict)', async () => {
