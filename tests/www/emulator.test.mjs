@@ -178,7 +178,11 @@ async function twoUsers() {
     await page.evaluate(() => window.connected);
     await page.evaluate(() => {
       const { CometChat } = window;
-      window.got = { texts: [], typing: [], read: [], delivered: [] };
+      window.got = { texts: [], typing: [], read: [], delivered: [], online: [], offline: [] };
+      CometChat.addUserListener('test', new CometChat.UserListener({
+        onUserOnline: (u) => window.got.online.push(u.getUid()),
+        onUserOffline: (u) => window.got.offline.push(u.getUid()),
+      }));
       CometChat.addMessageListener('test', new CometChat.MessageListener({
         onTextMessageReceived: (m) => window.got.texts.push({ id: m.getId(), text: m.getText(), from: m.getSender().getUid() }),
         onTypingStarted: (t) => window.got.typing.push(t.getSender().getUid()),
@@ -225,9 +229,10 @@ test('after login the real SDK lists users, sends a text message (POST messages)
   }
 });
 
-test('typing indicators and read receipts sent by the real SDK over its socket reach the other user', async () => {
+test('typing indicators and read receipts sent by the real SDK over its socket reach the other user; presence: Bob online, then offline when his socket closes', async () => {
   const { alice, bob } = await twoUsers();
   try {
+    await alice.page.waitForFunction(() => window.got.online.includes('bob'), null, { timeout: 5000 });
     await alice.page.evaluate(() => window.CometChat.startTyping(new window.CometChat.TypingIndicator('bob', window.CometChat.RECEIVER_TYPE.USER)));
     await bob.page.waitForFunction(() => window.got.typing.includes('alice'), null, { timeout: 5000 });
     const id = await alice.page.evaluate(async () => (await window.CometChat.sendMessage(new window.CometChat.TextMessage('bob', 'read me', 'user'))).getId());
@@ -240,6 +245,8 @@ test('typing indicators and read receipts sent by the real SDK over its socket r
     await alice.page.waitForFunction((id) => window.got.read.includes(String(id)) && window.got.delivered.includes(String(id)), id, { timeout: 5000 });
     const stats = await demo.control.stats();
     assert.ok(stats.relayed >= 3, `socket frames relayed: ${stats.relayed}`);
+    await bob.context.close();
+    await alice.page.waitForFunction(() => window.got.offline.includes('bob'), null, { timeout: 5000 });
   } finally {
     await alice.context.close();
     await bob.context.close();
@@ -274,4 +281,26 @@ test('expired and revoked tokens get AUTH_ERR_AUTH_TOKEN_NOT_FOUND on every chat
   await demo.control.advance(demo.emulator.config.tokenTtlMs + 1000);
   for (const line of await codes(expired)) assert.match(line, /→ AUTH_ERR_AUTH_TOKEN_NOT_FOUND$/, `expired: ${line}`);
   assert.equal((await demo.control.stats()).messages, messages, 'no message stored from a dead token');
+});
+
+test('a re-login with a new token (what the manager does on a refresh) moves the SDK\'s socket to it: messages keep arriving after the old token has expired', async () => {
+  const { alice, bob } = await twoUsers();
+  const ttl = demo.emulator.config.tokenTtlMs;
+  try {
+    const connects = (await demo.control.stats()).calls.wsConnect;
+    await demo.control.config({ tokenTtlMs: ttl * 10 });
+    assert.deepEqual(await sdkLogin(alice.page, await mintToken(alice.page)), { uid: 'alice' }); // no logout in between
+    await alice.page.waitForFunction(() => window.CometChat.getConnectionStatus() === 'connected');
+    assert.ok((await demo.control.stats()).calls.wsConnect > connects, 'the SDK opened a socket for the new token');
+    await demo.control.config({ tokenTtlMs: ttl });
+    await demo.control.advance(ttl + 1000); // Alice's first token (and Bob's) expire; her second lives on
+    // Bob needs a live token to send: a fresh login.
+    assert.deepEqual(await sdkLogin(bob.page, await mintToken(bob.page)), { uid: 'bob' });
+    const id = await bob.page.evaluate(async () => (await window.CometChat.sendMessage(new window.CometChat.TextMessage('alice', 'after your old token expired', 'user'))).getId());
+    await alice.page.waitForFunction((id) => window.got.texts.some((m) => m.id === id), id, { timeout: 5000 });
+  } finally {
+    await demo.control.config({ tokenTtlMs: ttl });
+    await alice.context.close();
+    await bob.context.close();
+  }
 });

@@ -1,7 +1,55 @@
 // An embedded CometChat emulator: the subset of CometChat's REST admin API the app backend uses,
-// and the client API + WebSocket handshake the REAL `@cometchat/chat-sdk-javascript` (4.2.0) uses
-// when it logs in with an auth token. Not a fake of our own code: it stands in for the network
-// service at the boundary.
+// and the client API + WebSocket the REAL `@cometchat/chat-sdk-javascript` (4.2.0) uses when it
+// logs in with an auth token and when the REAL `@cometchat/chat-uikit-react` (7.2.1) runs its
+// conversation list, message header, message list and composer on it (one-to-one text chat; no
+// groups, media, reactions, threads or calls). Not a fake of our own code: it stands in for the
+// network service at the boundary.
+//
+// Verified 2026-12-07 with UI Kit 7.2.1 on SDK 4.2.0 in headless Chromium (the demo page, two
+// users; every client request logged, none left to the catch-all; tests/www/emulator.test.mjs
+// and e2e.test.mjs), and by reading the SDK's CometChat.js and the kit's dist/:
+// - `CometChatUIKit.init(UIKitSettings)` → `CometChat.init` (settings below) and, with a user
+//   kept in localStorage, its post-login steps. `loginWithAuthToken(token)` → `CometChat.login`
+//   (`PUT /me`), then `getConversationUpdateSettings()` and the pin/save feature flags (read
+//   from the cached settings: no request). `logout()` → `DELETE /me`.
+// - Conversation list: `GET /conversations?per_page=30&page=N` → `{ data: [conversation],
+//   meta: { pagination: { total, count, per_page, current_page, total_pages } } }`, a
+//   conversation being `{ conversationId, conversationType: "user", conversationWith: user,
+//   lastMessage: message, unreadMessageCount, unreadMentionsCount, latestMessageId, updatedAt,
+//   tags }` (the SDK's ConversationController.trasformJSONConversation reads these).
+// - Message header: `GET /users/{uid}` (the page also calls it for presence).
+// - Message list: `GET /users/{uid}/conversation` (a conversation, or an error when the two
+//   never wrote: the emulator answers 404 `ERR_CONVERSATION_NOT_ACCESSIBLE`; the kit then shows
+//   an empty list), then `GET /users/{uid}/messages?per_page=30&hideReplies=true&hideDeleted=1&
+//   affix=prepend&categories=…&types=…&withThreadSubscribed=true` (older pages add `id`; after a
+//   socket reconnect `affix=append&id=<last>` fetches what was missed) → `{ data: [message] }`,
+//   oldest first; then `POST /users/{uid}/conversation/read`. A message is `{ id, muid?,
+//   conversationId ("a_user_b", uids sorted), sender, receiver, receiverType: "user", category:
+//   "message", type: "text", data: { text, metadata?, entities: { sender: { entity: user,
+//   entityType: "user" }, receiver: { … } } }, sentAt, updatedAt, deliveredAt?, readAt? }`
+//   (TextMessage.getSender()/getReceiver() read data.entities).
+// - Composer: `POST /messages` `{ receiver, receiverType, category, type, data: { text }, muid,
+//   sentAt, sender, … }` → `{ data: message }`; typing goes over the socket.
+// - `GET /users?per_page=…&page=…` (UsersRequest; the composer's mentions) → users and pagination.
+// - Socket frames the SDK sends besides auth and ping: `typing_indicator` and `receipts`
+//   (`{ appId, type, receiver, receiverType, sender, deviceId, body }`; receipts' body carries
+//   the action "delivered"/"read" and the messageId). The emulator relays them to the receiver's
+//   sockets. It pushes `{ appId, type: "message", receiver, receiverType, sender, deviceId, body:
+//   message }` for each new message to the receiver's sockets and the sender's other sessions
+//   (the SDK drops a frame whose deviceId is its own session), and `{ type: "presence", sender,
+//   body: { action: "online"|"offline", user, timestamp } }` when a user's first socket opens or
+//   last one closes (the SDK's UserListener).
+// - `POST /user_sessions` after each login (device details) → `{ data: {} }`. The SDK sends it
+//   a few seconds later without handling a failure: after a logout it rejects unhandled with
+//   `USER_NOT_LOGED_IN` (the page logs and ignores that).
+// - Sound: the kit's message list plays https://assets.cc-cluster-2.io/…/incomingmessage.wav for
+//   each incoming message unless `disableSoundForMessages` is set on the list itself; the
+//   conversation list has its own prop (and CometChatProvider's config). Fonts (Roboto, from the
+//   system or the fallback), avatars (initials without an `avatar` URL), stickers and the
+//   extensions (none in the settings) fetch nothing.
+// Every chat endpoint checks the `authToken` header first: an expired, revoked or unknown token
+// answers `AUTH_ERR_AUTH_TOKEN_NOT_FOUND` on each of them, and a socket whose token has lapsed
+// is closed when it next sends a typing or receipt frame.
 //
 // What the real SDK 4.2.0 does (read from its bundled CometChat.js):
 // - Hosts. Client calls go to `https://{appId}.apiclient-{region}.cometchat.io/v3.0/<endpoint>`,
@@ -193,6 +241,17 @@ export function createEmulator(opts = {}) {
       for (const ws of set) if (ws.readyState === 1 && (!skipDevice || ws.deviceId !== skipDevice)) { ws.send(frame); n++; }
     }
     return n;
+  }
+
+  /** Open sockets of `uid`, whatever their token's state now. */
+  const socketsOf = (uid) => [...sockets].filter(([token]) => tokens.get(token)?.uid === uid).reduce((n, [, set]) => n + set.size, 0);
+  /** Tells everyone else's sockets that `uid` came online or went offline (the SDK's user listener). */
+  function presence(uid, action) {
+    const u = users.get(uid);
+    if (!u) return;
+    u.status = action;
+    const frame = JSON.stringify({ appId, type: 'presence', sender: uid, deviceId: 'emulator', body: { action, user: publicUser(u), timestamp: Math.floor(now() / 1000) } });
+    for (const other of users.keys()) if (other !== uid) push(other, frame);
   }
 
   /** Host names the settings hand the SDK, from the Host the client reached us on. */
@@ -467,6 +526,7 @@ export function createEmulator(opts = {}) {
       let msg;
       try { msg = JSON.parse(String(raw)); } catch { return; }
       if (msg && msg.action === 'ping') { ws.send(JSON.stringify({ action: 'pong' })); return; }
+      if (msg?.type) count(`ws:${msg.type}`);
       if (msg && msg.type === 'auth') {
         const tok = jwts.get(msg.body?.auth);
         const { t } = check(tok);
@@ -479,9 +539,11 @@ export function createEmulator(opts = {}) {
         stats.wsAuthOk++;
         token = tok;
         ws.deviceId = msg.deviceId ?? msg.body?.deviceId;
+        const first = socketsOf(t.uid) === 0;
         if (!sockets.has(tok)) sockets.set(tok, new Set());
         sockets.get(tok).add(ws);
         ws.send(JSON.stringify({ appId, type: 'auth', sender: t.uid, deviceId: 'emulator', body: { status: 'OK', code: '200' } }));
+        if (first) presence(t.uid, 'online');
         return;
       }
       // Typing indicators and delivery/read receipts go over the socket: relayed to the other
@@ -498,7 +560,12 @@ export function createEmulator(opts = {}) {
         stats.relayed += push(msg.receiver, JSON.stringify({ ...msg, sender: t.uid }));
       }
     });
-    ws.on('close', () => { if (token) sockets.get(token)?.delete(ws); });
+    ws.on('close', () => {
+      if (!token) return;
+      sockets.get(token)?.delete(ws);
+      const uid = tokens.get(token)?.uid;
+      if (uid && socketsOf(uid) === 0) presence(uid, 'offline');
+    });
   });
 
   return {
