@@ -192,6 +192,23 @@ test('offline → online: a forced refresh waits without a request; back online 
   await waitForMessage(bob(), 'Online again');
 });
 
+test('the kit losing its user while its views are up ("requires a logged-in user" from the message list) leaves a waiting notice, not a blank page; the views come back after the next login', async () => {
+  const errorsBefore = pageErrors.length;
+  // The kit's own state as after a session it lost, then a re-render of the message list.
+  await alice().evaluate(() => { window.demo.CometChatUIKit._loggedInUser = null; });
+  await alice().click('button[data-peer="carol"]');
+  await alice().waitForSelector('#chat-waiting', { timeout: 5000 });
+  assert.match(await alice().textContent('#chat-waiting'), /waiting for the chat login/i);
+  assert.match(await alice().textContent('#events'), /requires a logged-in user/);
+  assert.ok(await alice().locator('#timeline').isVisible(), 'the rest of the page is still there');
+  assert.equal(await text(alice(), 'state'), 'ready');
+  await alice().click('#refresh'); // a new token → the kit logs in again → the views are back
+  await alice().waitForSelector('#kit-messages [role="textbox"]', { timeout: 15_000 });
+  await alice().click('button[data-peer="bob"]');
+  await waitForMessage(alice(), 'Online again');
+  assert.equal(pageErrors.length, errorsBefore, 'nothing uncaught');
+});
+
 let second;
 test('a second tab gets the token from the first (no token request) and its kit logs in', async () => {
   const requests = await demo.tokenRequests();
