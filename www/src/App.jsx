@@ -228,7 +228,7 @@ function Dashboard({ user, users, onSignedOut }) {
           <dd id="chat-user">{chat.uid ? `logged in as ${chat.uid}` : 'not logged in'}</dd>
           <dt>Socket</dt>
           <dd><span className={`dot ${chat.connection}`} /> {chat.connection}</dd>
-          <dt>SDK logins this tab</dt>
+          <dt>Kit logins this tab</dt>
           <dd id="chat-logins">{chat.logins}</dd>
         </dl>
       </section>
