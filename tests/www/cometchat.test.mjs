@@ -346,6 +346,38 @@ test('the socket down after the token expired → exactly one refresh and one re
   assert.deepEqual(outside, []);
 });
 
+test('two tabs: the SDK losing its session → one token request for both, and both log in again', async (t) => {
+  const { page, errors, tokenRequests, outside } = await openPage(t, 'alice');
+  const second = await page.context().newPage();
+  second.on('pageerror', (e) => errors.push(e.message));
+  second.on('request', (r) => { if (new URL(r.url()).pathname === '/api/cometchat-token') tokenRequests.push(r.method()); });
+  await second.goto(demo.url);
+  await second.waitForFunction(() => window.ready === true);
+  await second.evaluate(() => window.t.init('alice'));
+  // Headless Chromium reports every page focused; a real background tab is not, and only there
+  // does the SDK follow another tab's logout (its storage event), as it does here.
+  await second.evaluate(() => { document.hasFocus = () => false; });
+  const crossTab = { crossTab: true, storageKey: 'two-tabs' };
+  assert.equal(await page.evaluate((o) => window.t.plain(o), crossTab), 'ready');
+  assert.equal(await second.evaluate((o) => window.t.plain(o), crossTab), 'ready');
+  assert.equal(tokenRequests.length, 1, 'the second tab took the first tab\'s token');
+  await sleep(5200); // past the manager's 5 s rule for a just-minted token
+  assert.ok((await page.evaluate(() => window.t.revoke())) >= 1);
+  assert.deepEqual(await page.evaluate(() => window.t.probe()), ['AUTH_ERR_AUTH_TOKEN_NOT_FOUND']);
+  for (const p of [page, second]) await p.waitForFunction(() => window.log.kitLogins === 2 && window.t.manager().state === 'ready');
+  await sleep(1000);
+  assert.equal(tokenRequests.length, 2, 'one refresh for both tabs');
+  for (const p of [page, second]) {
+    const { unauthorized, ...rest } = await counts(p);
+    assert.deepEqual(rest, { kitLogins: 2, sdkLogins: 2, kitLogouts: 0 });
+    assert.ok(unauthorized <= 1, 'at most one handleUnauthorized per tab');
+    assert.deepEqual(await p.evaluate(() => window.t.session()), { sdk: 'alice', kit: 'alice' });
+    assert.deepEqual(await p.evaluate(() => window.t.probe()), ['ok']);
+  }
+  assert.deepEqual(errors, []);
+  assert.deepEqual(outside, []);
+});
+
 test('in Node, require() (cometchat.cjs) and import (cometchat.mjs) both load cometChat, which names what is missing from its options', async () => {
   const www = createRequire(new URL('www/package.json', ROOT));
   const { cometChat: required } = www('chat-token-manager/cometchat');
