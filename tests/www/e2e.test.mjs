@@ -6,7 +6,8 @@
 // sign in and the kit logs in → Alice's message reaches Bob's message view live → a forced 401
 // (the integration calls handleUnauthorized once, the kit logs in again, messages flow) →
 // proactive refresh before expiry (a message sent after it arrives) → offline and back (messages
-// still arrive) → a second tab of Alice's shares the token → a screenshot of each window shows
+// still arrive) → the kit losing its user under its views (a waiting notice, not a blank page) →
+// a failed token request retried (the timeline marks both) → a second tab of Alice's shares the token → a screenshot of each window shows
 // the messages and the timeline → logout (the kit logged out, no token request follows, both of
 // Alice's tabs). No request may leave 127.0.0.1 (the kit's CDN sounds are off). Tokens live 30 s
 // here (the demo's default is 2 min).
@@ -209,6 +210,28 @@ test('the kit losing its user while its views are up ("requires a logged-in user
   assert.equal(pageErrors.length, errorsBefore, 'nothing uncaught');
 });
 
+test('a token request that fails (503) is retried after a backoff: the timeline marks the failure, the delay and the retry, and the kit logs in with the token it fetched', async () => {
+  let calls = 0;
+  const inject = (route) => (calls++ === 0
+    ? route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"injected"}}' })
+    : route.fallback());
+  await users.bob.context.route('**/api/cometchat-token', inject);
+  try {
+    const old = await inPage(bob());
+    await bob().click('#refresh');
+    await bob().waitForFunction((t) => window.demo.manager.snapshot().expiresAt !== t && window.demo.manager.state === 'ready', old.snapshot.expiresAt, { timeout: 15_000 });
+    assert.equal(calls, 2, 'one failed request, one retry');
+  } finally {
+    await users.bob.context.unroute('**/api/cometchat-token', inject);
+  }
+  for (const kind of ['fetch-failed', 'retry', 'retry-delay']) {
+    assert.equal(await bob().locator(`#timeline [data-kind="${kind}"]`).count(), 1, `a ${kind} mark`);
+  }
+  await bothChatting();
+  await send(alice(), 'After your retry');
+  await waitForMessage(bob(), 'After your retry');
+});
+
 let second;
 test('a second tab gets the token from the first (no token request) and its kit logs in', async () => {
   const requests = await demo.tokenRequests();
@@ -224,9 +247,9 @@ test('a second tab gets the token from the first (no token request) and its kit 
 test('a screenshot of each window shows the messages and the token timeline (bars for each token, marks for requests, logins, the 401 and the offline span); no token text in the page', async () => {
   await mkdir(SHOTS, { recursive: true });
   const expected = {
-    // Alice: initial, after the 401, after offline (at least); Bob: initial, scheduled.
+    // Alice: initial, after the 401, after offline (at least); Bob: initial, scheduled, retried.
     alice: { bars: 3, messages: ['Hi Bob, it is Alice', 'Still there after your 401?', 'Online again'], marks: ['fetch', 'login', '401', 'offline'] },
-    bob: { bars: 2, messages: ['Hello Alice', 'Yes, after the 401', 'Welcome back online'], marks: ['fetch', 'login'] },
+    bob: { bars: 3, messages: ['Hello Alice', 'Yes, after the 401', 'Welcome back online', 'After your retry'], marks: ['fetch', 'login', 'fetch-failed', 'retry', 'retry-delay'] },
   };
   for (const [uid, want] of Object.entries(expected)) {
     const page = users[uid].page;
