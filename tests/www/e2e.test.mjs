@@ -233,7 +233,7 @@ test('a token request that fails (503) is retried after a backoff: the timeline 
 });
 
 let second;
-test('a second tab gets the token from the first (no token request) and its kit logs in', async () => {
+test('a second tab gets the token from the first (no token request, a tab handoff on its timeline) and its kit logs in', async () => {
   const requests = await demo.tokenRequests();
   second = await users.alice.context.newPage();
   await second.goto(demo.url);
@@ -241,6 +241,8 @@ test('a second tab gets the token from the first (no token request) and its kit 
     && document.querySelector('#chat-user')?.textContent === 'logged in as alice', null, { timeout: 20_000 });
   assert.match(await second.textContent('#token'), /from tab/);
   assert.equal(await demo.tokenRequests(), requests, 'no token request for the second tab');
+  assert.equal(await second.locator('#timeline [data-kind="tab"]').count(), 1, 'the timeline marks the tab handoff');
+  assert.equal(await second.locator('#timeline [data-kind="fetch"]').count(), 0, 'and no token request');
   await waitForMessage(second, 'Online again');
 });
 

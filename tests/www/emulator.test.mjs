@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, copyFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { startDemo, client, CHROMIUM, COMETCHAT_SDK_PATH } from './helpers/demo.mjs';
 
@@ -287,11 +288,14 @@ test('a re-login with a new token (what the manager does on a refresh) moves the
   const { alice, bob } = await twoUsers();
   const ttl = demo.emulator.config.tokenTtlMs;
   try {
-    const connects = (await demo.control.stats()).calls.wsConnect;
+    const authed = (await demo.control.stats()).wsAuthOk;
     await demo.control.config({ tokenTtlMs: ttl * 10 });
     assert.deepEqual(await sdkLogin(alice.page, await mintToken(alice.page)), { uid: 'alice' }); // no logout in between
-    await alice.page.waitForFunction(() => window.CometChat.getConnectionStatus() === 'connected');
-    assert.ok((await demo.control.stats()).calls.wsConnect > connects, 'the SDK opened a socket for the new token');
+    // The SDK opens a socket for the new token and authenticates it (its jwt is the new token's).
+    for (let waited = 0; (await demo.control.stats()).wsAuthOk === authed; waited += 50) {
+      assert.ok(waited < 5000, 'the SDK authenticated a socket with the new token');
+      await sleep(50);
+    }
     await demo.control.config({ tokenTtlMs: ttl });
     await demo.control.advance(ttl + 1000); // Alice's first token (and Bob's) expire; her second lives on
     // Bob needs a live token to send: a fresh login.
