@@ -37,15 +37,16 @@ export function cometChat({ sdk, uiKit } = {}) {
   let reported = null; // the last token handed to handleUnauthorized
   let attached = null; // { manager, detach }
 
-  const lost = (s) => {
+  /** The SDK lost the session `login` established: one handleUnauthorized for its token. */
+  const lost = () => {
     const manager = attached?.manager;
-    if (!manager || session !== s || s.token === reported) return;
+    if (!manager || !session || session.token === reported) return;
     const state = manager.state;
     if (state === 'idle' || state === 'loggedOut' || state === 'disposed') return;
-    reported = s.token;
+    reported = session.token;
     // Rejections (a permanent failure, `failed`) reach the app through the manager's own `error`
     // event and snapshot; the SDK's listener has nobody to tell.
-    manager.handleUnauthorized(s.token).catch(noop);
+    manager.handleUnauthorized(session.token).catch(noop);
   };
 
   return {
@@ -84,16 +85,16 @@ export function cometChat({ sdk, uiKit } = {}) {
       }
       sdk.addLoginListener(name, new sdk.LoginListener({
         // The SDK logged itself out (an API call answered AUTH_ERR_AUTH_TOKEN_NOT_FOUND).
-        logoutSuccess: () => { if (session) lost(session); },
+        logoutSuccess: lost,
       }));
       sdk.addConnectionListener(name, new sdk.ConnectionListener({
-        onDisconnected: () => { if (session?.expired) lost(session); },
+        onDisconnected: () => { if (session?.expired) lost(); },
       }));
       offs = [
         manager.on('expired', () => {
           if (!session) return;
           session.expired = true;
-          if (sdk.getConnectionStatus() !== 'connected') lost(session);
+          if (sdk.getConnectionStatus() !== 'connected') lost();
         }),
         manager.on('loggedOut', () => { session = null; }),
         manager.on('state', (state) => { if (state === 'disposed') detach(); }),
