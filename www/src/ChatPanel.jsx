@@ -12,7 +12,8 @@ import { CometChat, chatStatus } from './chat.js';
 import { eventLog } from './events.js';
 
 // No sound anywhere: the kit's default sounds are fetched from CometChat's CDN, and the demo
-// sends nothing off the machine in emulator mode (the list props are what the views read).
+// sends nothing off the machine in emulator mode. The message list reads only its own
+// `disableSoundForMessages` prop; the conversation list reads its prop or this global config.
 const KIT_CONFIG = { disableSoundForMessages: true, disableSoundForCalls: true };
 
 class KitBoundary extends Component {

@@ -24,7 +24,7 @@ const MARKS = {
   logout: { lane: 1, color: '#495057', label: 'logout' },
 };
 
-function Symbol({ kind, x, y, color }) {
+function Mark({ kind, x, y, color }) {
   switch (kind) {
     case 'fetch': return <circle cx={x} cy={y} r={5} fill={color} />;
     case 'retry': return <circle cx={x} cy={y} r={5} fill="#fff" stroke={color} strokeWidth={2.5} />;
@@ -90,7 +90,7 @@ export function Timeline({ now }) {
           return (
             <g key={m.id} data-kind={m.kind}>
               <title>{`${clock(m.at)} ${m.text}`}</title>
-              <Symbol kind={m.kind} x={x(m.at)} y={markTop + spec.lane * LANE + LANE / 2} color={spec.color} />
+              <Mark kind={m.kind} x={x(m.at)} y={markTop + spec.lane * LANE + LANE / 2} color={spec.color} />
             </g>
           );
         })}
@@ -119,7 +119,7 @@ export function Timeline({ now }) {
       <ul className="legend small">
         <li><svg width="26" height="12"><rect width="13" height="12" fill="#3b5bdb" /><rect x="13" width="13" height="12" fill="#fab005" /></svg> token: usable · past its refresh point</li>
         {['fetch', 'retry', 'fetch-failed', '401', 'login', 'tab'].map((k) => (
-          <li key={k}><svg width="14" height="14"><Symbol kind={k} x={7} y={7} color={MARKS[k].color} /></svg> {MARKS[k].label}</li>
+          <li key={k}><svg width="14" height="14"><Mark kind={k} x={7} y={7} color={MARKS[k].color} /></svg> {MARKS[k].label}</li>
         ))}
         <li><svg width="22" height="12"><line x1="0" x2="22" y1="6" y2="6" stroke="#e67700" strokeWidth="2" strokeDasharray="4 3" /></svg> retry delay</li>
         <li><svg width="18" height="12"><rect width="18" height="12" fill="url(#offline-hatch)" stroke="#ced4da" /></svg> offline</li>
