@@ -303,8 +303,9 @@ test('logout: the kit is logged out, no token request follows, the session is go
   assert.equal((await inPage(bob())).kitUid, 'bob');
 });
 
-test('nothing left the machine: every request of both contexts went to 127.0.0.1 (the kit\'s CDN sounds are off), and no page threw', () => {
+test('nothing left the machine: every request of both contexts went to 127.0.0.1 (the kit\'s CDN sounds are off), every call the kit made has a route in the emulator, and no page threw', async () => {
   assert.deepEqual(outside, { alice: [], bob: [] });
+  assert.deepEqual((await demo.control.stats()).unhandled, [], 'client calls the emulator answered only with its catch-all');
   assert.deepEqual(pageErrors, []);
 });
 

@@ -103,7 +103,9 @@
 //   rate limit → 429 with `Retry-After` (seconds).
 //
 // Emulator-only control API (for tests and the demo's "simulate a 401"), under /emu/control:
-//   GET  /stats               counts of calls by kind, users, live sockets (never a token or key)
+//   GET  /stats               counts of calls by kind (socket frames as `ws:<type>`), users, live
+//                             sockets, messages stored, frames pushed and relayed, `unhandled`
+//                             (client calls only the catch-all answered) — never a token or key
 //   POST /revoke   {uid}      revoke every token of a user (the next use answers
 //                             AUTH_ERR_AUTH_TOKEN_NOT_FOUND; its open sockets are closed)
 //   POST /advance  {ms}       move the emulator's clock forward (expire tokens without waiting)
@@ -460,7 +462,8 @@ export function createEmulator(opts = {}) {
   }
   client.all('*', (c) => {
     count('otherClient');
-    stats.unhandled.push(`${c.req.method} ${new URL(c.req.url).pathname.replace(/^.*?\/client\/v3(\.0)?/, '')}${new URL(c.req.url).search}`);
+    // What a kit or SDK upgrade calls that the emulator does not know yet (the e2e test wants none).
+    if (stats.unhandled.length < 100) stats.unhandled.push(`${c.req.method} ${new URL(c.req.url).pathname.replace(/^.*?\/client\/v3(\.0)?/, '')}`);
     return json(c, 200, { data: {} });
   });
   app.route('/client/v3.0', client);
