@@ -44,6 +44,11 @@ cp js/index.node.mjs pkg/
 cp js/react.mjs js/react.d.ts pkg/
 cp js/react.d.ts pkg/react.d.cts
 "$BIN/esbuild" js/react.mjs --format=cjs --target=es2020 --platform=neutral --log-level=warning --outfile=pkg/react.cjs
+# The CometChat integration (chat-token-manager/cometchat): the same way, on its own subpath, so
+# the default entry does not carry it.
+cp js/cometchat.mjs js/cometchat.d.ts pkg/
+cp js/cometchat.d.ts pkg/cometchat.d.cts
+"$BIN/esbuild" js/cometchat.mjs --format=cjs --target=es2020 --platform=neutral --log-level=warning --outfile=pkg/cometchat.cjs
 cp js/package.json pkg/package.json
 cp README.md pkg/README.md
 # React Native (Hermes, no WebAssembly): the same module through wasm2js.

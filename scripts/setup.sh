@@ -12,11 +12,13 @@ WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
 say() { printf '[setup] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian's Chromium + ChromeDriver for the browser tests, in the background while cargo builds.
+# Debian's Chromium + ChromeDriver for the browser tests, and redis-server for the demo backend's
+# Redis tests (tests/www/redis.test.mjs starts its own; the package's service is not used), in
+# the background while cargo builds.
 apt_log=$(mktemp)
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  say "installing chromium and chromium-driver (apt, in the background)"
-  ( as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver ) >"$apt_log" 2>&1 &
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v redis-server >/dev/null; then
+  say "installing chromium, chromium-driver and redis-server (apt, in the background)"
+  ( as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver redis-server ) >"$apt_log" 2>&1 &
   apt_pid=$!
 else
   apt_pid=
@@ -46,4 +48,4 @@ if [ -n "$apt_pid" ]; then
   if ! wait "$apt_pid"; then cat "$apt_log" >&2; say "apt-get failed"; exit 1; fi
 fi
 rm -f "$apt_log"
-say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(node_modules/.bin/wasm-opt --version), esbuild $(node_modules/.bin/esbuild --version), $(chromium --version 2>/dev/null | head -1)"
+say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(node_modules/.bin/wasm-opt --version), esbuild $(node_modules/.bin/esbuild --version), $(chromium --version 2>/dev/null | head -1), $(redis-server --version | awk '{print $1, $2, $3}')"

@@ -11,6 +11,7 @@ import {
   type TokenManagerSnapshot,
   type TokenManagerState,
 } from 'chat-token-manager';
+import { cometChat, type CometChatIntegration, type CometChatSdk } from 'chat-token-manager/cometchat';
 
 const withCallback = new TokenManager({
   fetchToken: async (ctx: FetchTokenContext) => {
@@ -108,6 +109,30 @@ const withRefreshGrant = new TokenManager({
 });
 void use(withRefreshGrant);
 void new TokenManager({ fetchToken: async () => ({ accessToken: 'a', refreshToken: 'r' }), refreshEndpoint: '/auth/refresh' });
+// chat-token-manager/cometchat, with the shapes of the CometChat SDK and the two UI kits (the real
+// packages' types are checked against it by tests/www/cometchat.test.mjs).
+declare class Listener { constructor(...args: unknown[]); }
+declare const CometChat: {
+  login(...args: unknown[]): Promise<{ getUid(): string }>;
+  logout(): Promise<object>;
+  getLoggedinUser(): Promise<{ getUid(): string } | null>;
+  getConnectionStatus(): string;
+  addLoginListener(name: string, listener: Listener): void;
+  removeLoginListener(name: string): void;
+  addConnectionListener(name: string, listener: Listener): void;
+  removeConnectionListener(name: string): void;
+  LoginListener: typeof Listener;
+  ConnectionListener: typeof Listener;
+};
+declare const WebUIKit: { login(uid: string): Promise<object>; loginWithAuthToken(authToken: string): Promise<object>; logout(): Promise<void> };
+declare const NativeUIKit: { login(credentials: { uid?: string; authToken?: string }): Promise<object>; logout(): Promise<object> };
+const sdk: CometChatSdk = CometChat;
+const chat: CometChatIntegration = cometChat({ sdk, uiKit: WebUIKit });
+cometChat({ sdk: CometChat, uiKit: NativeUIKit });
+cometChat({ sdk: CometChat });
+const chatManager = new TokenManager({ endpoint: '/api/cometchat-token', login: chat.login, logout: chat.logout });
+const detach: () => void = chat.attach(chatManager);
+detach();
 
 // ----- misuse that must not compile -----
 // @ts-expect-error unknown event name
@@ -134,3 +159,9 @@ const n: Promise<number> = withCallback.getToken();
 void n;
 // @ts-expect-error refreshEndpoint.body is made from the refresh token (a function), not a fixed body
 new TokenManager({ endpoint: '/t', refreshEndpoint: { url: '/r', body: { refreshToken: 'x' } } });
+// @ts-expect-error the integration needs the SDK (for its listeners), not only the kit
+cometChat({ uiKit: WebUIKit });
+// @ts-expect-error a UI kit without a token login (CometChatUIKit.login(uid) alone is the dev-mode login)
+cometChat({ sdk: CometChat, uiKit: { login: (uid: string) => Promise.resolve(uid), logout: () => Promise.resolve() } });
+// @ts-expect-error attach takes the TokenManager, not its options
+chat.attach({ endpoint: '/t' });

@@ -1,14 +1,20 @@
 // The demo's app backend over real HTTP on 127.0.0.1, against the embedded CometChat emulator
-// (seed 000 §3, §5, §7, §8; seed 001 §9).
+// (seed 000 §3, §5, §7, §8; seed 001 §9). With BACKEND_TEST_REDIS_URL set, every backend here
+// keeps its users, sessions and rate limit in that Redis (redis.test.mjs runs this file so).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TokenManager } from 'chat-token-manager';
-import { startDemo, client } from './helpers/demo.mjs';
+import { startDemo as startDemoIn, client } from './helpers/demo.mjs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+
+const redisUrl = process.env.BACKEND_TEST_REDIS_URL;
+let servers = 0;
+/** startDemo, on the Redis store when asked for (a key prefix per server: nothing shared). */
+const startDemo = (opts) => startDemoIn(redisUrl ? { redisUrl, redis: { keyPrefix: `backend-${process.pid}-${++servers}:` }, ...opts } : opts);
 
 let demo;
 /** Every client made in this file, so the key scan sees every response. */
@@ -17,6 +23,7 @@ const newClient = (opts) => { const c = client(demo.origin, opts); clients.push(
 
 before(async () => {
   demo = await startDemo({ distDir: null, tokenRateLimit: { limit: 1000, windowMs: 60_000 } });
+  assert.equal(demo.store, redisUrl ? 'redis' : 'memory');
 });
 after(async () => { await demo?.close(); });
 

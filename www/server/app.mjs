@@ -5,12 +5,16 @@
 //   with `appId`/`apiKey` headers and retry with backoff + full jitter + Retry-After;
 // - CORS only for the page's own origin; state-changing requests from another origin → 403;
 // - user hooks: signup creates, profile updates, account deletion deletes the CometChat user;
-// - the REST key lives only in this process (never in a response, a log line or an error).
+// - the REST key lives only in this process (never in a response, a log line or an error);
+// - the user table, sessions and the rate limit live in a store (www/server/store.mjs: this
+//   process's memory, or Redis shared by several instances); a store that can't be reached →
+//   503 + Retry-After, and no token is minted without its rate-limit check.
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { Hono } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { memoryStore, StoreUnavailableError } from './store.mjs';
 
 export const DEMO_USERS = [
   { id: 'alice', name: 'Alice Liddell' },
@@ -20,6 +24,8 @@ export const DEMO_USERS = [
 
 const SESSION_COOKIE = 'demo_session';
 const UID_RE = /^[A-Za-z0-9_-]{1,100}$/;
+/** Seconds a client should wait before trying again when the store is unreachable. */
+export const STORE_RETRY_AFTER_S = 2;
 
 /** Error body: `{ error: <code>, field?, message }`. Never echoes a token or a key. */
 const fail = (c, status, error, message, extra = {}, headers = {}) => c.json({ error, message, ...extra }, status, headers);
@@ -69,6 +75,7 @@ const redact = (url) => new URL(url).pathname.replace(/\/users\/[^/]+/, '/users/
  * @param {number} [o.realTokenTtlS] expiry reported for tokens of real CometChat (they carry none); default 24 h.
  * @param {string} [o.distDir] the built page (served at /).
  * @param {(uid: string) => Promise<number>} [o.revokeTokens] the demo's "simulate a 401" (emulator only).
+ * @param {import('./store.mjs').Store} [o.store] users, sessions, rate limit; default memoryStore().
  * @param {typeof fetch} [o.fetch]
  * @param {(msg: string, fields?: object) => void} [o.log]
  */
@@ -80,12 +87,14 @@ export function createApp(o) {
   if (!(rate.limit >= 1 && rate.windowMs > 0)) throw new TypeError('tokenRateLimit: expected { limit ≥ 1, windowMs > 0 }');
   const retry = { ...o.retry, log };
   const realTtlS = o.realTokenTtlS ?? 24 * 3600;
-  /** id → { id, name, avatar? } — the app's own user table (in memory for the demo). */
-  const users = new Map(DEMO_USERS.map((u) => [u.id, { ...u }]));
-  /** session id → uid */
-  const sessions = new Map();
-  /** uid → request times within the window */
-  const hits = new Map();
+  const store = o.store ?? memoryStore();
+  // The app's own user table ({ id, name, avatar? }) is in the store, with the demo users in it.
+  // Added on first use, so a store that is down at start-up delays them instead of failing.
+  let seeded;
+  const seed = () => (seeded ??= store.ensureUsers(DEMO_USERS).catch((e) => { seeded = undefined; throw e; }));
+  store.onReconnect(() => { seeded = undefined; }); // a Redis that restarted empty gets them again
+  const getUser = async (uid) => { await seed(); return store.getUser(uid); };
+  const listUsers = async () => { await seed(); return store.listUsers(); };
 
   const ccFetch = (method, path, body) => fetchWithRetry(fetchImpl, `${cc.baseUrl}${path}`, {
     method,
@@ -105,6 +114,18 @@ export function createApp(o) {
   }
 
   const app = new Hono();
+
+  // The store is down or unreachable: 503 + Retry-After (the SDK retries it), never a 500.
+  app.onError((err, c) => {
+    if (!(err instanceof StoreUnavailableError)) {
+      // Hono's own default for everything else.
+      if ('getResponse' in err) { const res = err.getResponse(); return c.newResponse(res.body, res); }
+      console.error(err);
+      return c.text('Internal Server Error', 500);
+    }
+    log('session store unavailable', { path: c.req.path, reason: err.reason });
+    return fail(c, 503, 'store_unavailable', 'Sessions are unavailable for a moment; try again.', { retryAfter: STORE_RETRY_AFTER_S }, { 'Retry-After': String(STORE_RETRY_AFTER_S) });
+  });
 
   const ownOrigin = (c) => new URL(c.req.url).origin;
   const allowed = (c, origin) => (o.isAllowedOrigin ? o.isAllowedOrigin(origin, c.req.raw) : origin === ownOrigin(c));
@@ -133,21 +154,22 @@ export function createApp(o) {
     await next();
   });
 
-  const sessionUid = (c) => {
+  /** The signed-in user ({ id, name, avatar? }) or undefined. */
+  const sessionUser = async (c) => {
     const sid = getCookie(c, SESSION_COOKIE);
-    const uid = sid ? sessions.get(sid) : undefined;
-    return uid && users.has(uid) ? uid : undefined;
+    const uid = sid ? await store.getSession(sid) : undefined;
+    return uid ? getUser(uid) : undefined;
   };
-  const startSession = (c, uid) => {
+  const startSession = async (c, uid) => {
     const sid = randomBytes(24).toString('base64url');
-    sessions.set(sid, uid);
+    await store.setSession(sid, uid);
     // Secure on https, also behind a TLS-terminating proxy that says so (X-Forwarded-Proto).
     const https = new URL(c.req.url).protocol === 'https:' || (c.req.header('X-Forwarded-Proto') ?? '').split(',')[0].trim() === 'https';
     setCookie(c, SESSION_COOKIE, sid, { httpOnly: true, sameSite: 'Lax', path: '/', secure: https });
   };
-  const endSession = (c) => {
+  const endSession = async (c) => {
     const sid = getCookie(c, SESSION_COOKIE);
-    if (sid) sessions.delete(sid);
+    if (sid) await store.deleteSession(sid);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
   };
   const readJson = async (c) => {
@@ -155,35 +177,32 @@ export function createApp(o) {
   };
   const userView = (u) => ({ id: u.id, name: u.name, ...(u.avatar ? { avatar: u.avatar } : {}) });
 
-  app.get('/api/config', (c) => c.json(o.clientConfig(c.req.raw, [...users.values()].map(userView))));
+  app.get('/api/config', async (c) => c.json(o.clientConfig(c.req.raw, (await listUsers()).map(userView))));
 
   app.post('/api/session', async (c) => {
     const b = await readJson(c);
     if (!b || typeof b.userId !== 'string') return fail(c, 400, 'invalid_request', 'userId: expected a string.', { field: 'userId' });
-    const u = users.get(b.userId);
+    const u = await getUser(b.userId);
     if (!u) return fail(c, 404, 'unknown_user', 'userId: no such user.', { field: 'userId' });
-    endSession(c);
-    startSession(c, u.id);
+    await endSession(c);
+    await startSession(c, u.id);
     return c.json({ user: userView(u) });
   });
-  app.get('/api/session', (c) => {
-    const uid = sessionUid(c);
-    return uid ? c.json({ user: userView(users.get(uid)) }) : fail(c, 401, 'no_session', 'Not signed in.');
+  app.get('/api/session', async (c) => {
+    const u = await sessionUser(c);
+    return u ? c.json({ user: userView(u) }) : fail(c, 401, 'no_session', 'Not signed in.');
   });
-  app.delete('/api/session', (c) => { endSession(c); return c.body(null, 204); });
+  app.delete('/api/session', async (c) => { await endSession(c); return c.body(null, 204); });
 
   app.post('/api/cometchat-token', async (c) => {
-    const uid = sessionUid(c); // never from the body
+    const uid = (await sessionUser(c))?.id; // never from the body
     if (!uid) return fail(c, 401, 'no_session', 'Not signed in.');
-    const t = Date.now();
-    const recent = (hits.get(uid) ?? []).filter((x) => t - x < rate.windowMs);
-    if (recent.length >= rate.limit) {
-      hits.set(uid, recent);
-      const retryAfter = Math.max(1, Math.ceil((recent[0] + rate.windowMs - t) / 1000));
+    // Counted before the upstream call; a store failure throws (→ 503) and nothing is minted.
+    const hit = await store.hitTokenLimit(uid, rate.limit, rate.windowMs);
+    if (!hit.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(hit.retryAfterMs / 1000));
       return fail(c, 429, 'rate_limited', 'Too many token requests.', { retryAfter }, { 'Retry-After': String(retryAfter) });
     }
-    recent.push(t);
-    hits.set(uid, recent);
     let res;
     try {
       res = await ccFetch('POST', `/users/${encodeURIComponent(uid)}/auth_tokens`, {});
@@ -213,18 +232,19 @@ export function createApp(o) {
     const b = await readJson(c);
     if (!b || typeof b.userId !== 'string' || !UID_RE.test(b.userId)) return fail(c, 400, 'invalid_request', 'userId: expected 1-100 letters, digits, _ or -.', { field: 'userId' });
     if (typeof b.name !== 'string' || !b.name.trim() || b.name.length > 100) return fail(c, 400, 'invalid_request', 'name: expected a non-empty string (at most 100 characters).', { field: 'name' });
-    if (users.has(b.userId)) return fail(c, 409, 'user_exists', 'userId: already taken.', { field: 'userId' });
+    if (await getUser(b.userId)) return fail(c, 409, 'user_exists', 'userId: already taken.', { field: 'userId' });
     const r = await createChatUser(b.userId, b.name.trim()).catch(() => ({ ok: false }));
     if (r.status === 409) return fail(c, 409, 'user_exists', 'userId: already taken.', { field: 'userId' });
     if (!r.ok) return fail(c, 502, 'upstream_failed', 'Could not create the chat user.');
     const u = { id: b.userId, name: b.name.trim() };
-    users.set(u.id, u);
-    endSession(c);
-    startSession(c, u.id);
+    // Another instance may have taken the id meanwhile (its chat user then exists: 409 above).
+    if (!(await store.createUser(u))) return fail(c, 409, 'user_exists', 'userId: already taken.', { field: 'userId' });
+    await endSession(c);
+    await startSession(c, u.id);
     return c.json({ user: userView(u) }, 201);
   });
   app.patch('/api/profile', async (c) => {
-    const uid = sessionUid(c);
+    const uid = (await sessionUser(c))?.id;
     if (!uid) return fail(c, 401, 'no_session', 'Not signed in.');
     const b = await readJson(c);
     if (!b) return fail(c, 400, 'invalid_request', 'body: expected a JSON object.', { field: 'body' });
@@ -236,24 +256,24 @@ export function createApp(o) {
     const res = await ccFetch('PUT', `/users/${encodeURIComponent(uid)}`, updates).catch(() => null);
     if (!res || !res.ok) { await res?.body?.cancel(); return fail(c, 502, 'upstream_failed', 'Could not update the chat user.'); }
     await res.body?.cancel();
-    Object.assign(users.get(uid), updates);
-    return c.json({ user: userView(users.get(uid)) });
+    const u = await store.updateUser(uid, updates);
+    return u ? c.json({ user: userView(u) }) : fail(c, 401, 'no_session', 'Not signed in.');
   });
   app.delete('/api/account', async (c) => {
-    const uid = sessionUid(c);
+    const uid = (await sessionUser(c))?.id;
     if (!uid) return fail(c, 401, 'no_session', 'Not signed in.');
     const res = await ccFetch('DELETE', `/users/${encodeURIComponent(uid)}`, { permanent: true }).catch(() => null);
     if (!res || (!res.ok && res.status !== 404)) { await res?.body?.cancel(); return fail(c, 502, 'upstream_failed', 'Could not delete the chat user.'); }
     await res.body?.cancel();
-    users.delete(uid);
-    for (const [sid, u] of sessions) if (u === uid) sessions.delete(sid);
+    await store.deleteUser(uid);
+    await store.deleteUserSessions(uid);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.body(null, 204);
   });
 
   // Demo only: revoke the signed-in user's chat tokens so the next chat call answers 401.
   app.post('/api/demo/revoke-chat-tokens', async (c) => {
-    const uid = sessionUid(c);
+    const uid = (await sessionUser(c))?.id;
     if (!uid) return fail(c, 401, 'no_session', 'Not signed in.');
     if (!o.revokeTokens) return fail(c, 404, 'not_available', 'Only with the emulator.');
     return c.json({ revoked: await o.revokeTokens(uid) });
@@ -264,9 +284,9 @@ export function createApp(o) {
   // The built page.
   if (o.distDir) app.get('*', (c) => serveDist(c, o.distDir));
 
-  /** Ensures the chat users for the app's users exist (startup). */
+  /** Ensures the chat users for the demo users exist (startup). */
   app.seedChatUsers = async () => {
-    for (const u of users.values()) await createChatUser(u.id, u.name, undefined, { existingOk: true });
+    for (const u of DEMO_USERS) await createChatUser(u.id, u.name, undefined, { existingOk: true });
   };
   return app;
 }

@@ -1,7 +1,55 @@
 // An embedded CometChat emulator: the subset of CometChat's REST admin API the app backend uses,
-// and the client API + WebSocket handshake the REAL `@cometchat/chat-sdk-javascript` (4.2.0) uses
-// when it logs in with an auth token. Not a fake of our own code: it stands in for the network
-// service at the boundary.
+// and the client API + WebSocket the REAL `@cometchat/chat-sdk-javascript` (4.2.0) uses when it
+// logs in with an auth token and when the REAL `@cometchat/chat-uikit-react` (7.2.1) runs its
+// conversation list, message header, message list and composer on it (one-to-one text chat; no
+// groups, media, reactions, threads or calls). Not a fake of our own code: it stands in for the
+// network service at the boundary.
+//
+// Verified 2026-12-07 with UI Kit 7.2.1 on SDK 4.2.0 in headless Chromium (the demo page, two
+// users; every client request logged, none left to the catch-all; tests/www/emulator.test.mjs
+// and e2e.test.mjs), and by reading the SDK's CometChat.js and the kit's dist/:
+// - `CometChatUIKit.init(UIKitSettings)` → `CometChat.init` (settings below) and, with a user
+//   kept in localStorage, its post-login steps. `loginWithAuthToken(token)` → `CometChat.login`
+//   (`PUT /me`), then `getConversationUpdateSettings()` and the pin/save feature flags (read
+//   from the cached settings: no request). `logout()` → `DELETE /me`.
+// - Conversation list: `GET /conversations?per_page=30&page=N` → `{ data: [conversation],
+//   meta: { pagination: { total, count, per_page, current_page, total_pages } } }`, a
+//   conversation being `{ conversationId, conversationType: "user", conversationWith: user,
+//   lastMessage: message, unreadMessageCount, unreadMentionsCount, latestMessageId, updatedAt,
+//   tags }` (the SDK's ConversationController.trasformJSONConversation reads these).
+// - Message header: `GET /users/{uid}` (the page also calls it for presence).
+// - Message list: `GET /users/{uid}/conversation` (a conversation, or an error when the two
+//   never wrote: the emulator answers 404 `ERR_CONVERSATION_NOT_ACCESSIBLE`; the kit then shows
+//   an empty list), then `GET /users/{uid}/messages?per_page=30&hideReplies=true&hideDeleted=1&
+//   affix=prepend&categories=…&types=…&withThreadSubscribed=true` (older pages add `id`; after a
+//   socket reconnect `affix=append&id=<last>` fetches what was missed) → `{ data: [message] }`,
+//   oldest first; then `POST /users/{uid}/conversation/read`. A message is `{ id, muid?,
+//   conversationId ("a_user_b", uids sorted), sender, receiver, receiverType: "user", category:
+//   "message", type: "text", data: { text, metadata?, entities: { sender: { entity: user,
+//   entityType: "user" }, receiver: { … } } }, sentAt, updatedAt, deliveredAt?, readAt? }`
+//   (TextMessage.getSender()/getReceiver() read data.entities).
+// - Composer: `POST /messages` `{ receiver, receiverType, category, type, data: { text }, muid,
+//   sentAt, sender, … }` → `{ data: message }`; typing goes over the socket.
+// - `GET /users?per_page=…&page=…` (UsersRequest; the composer's mentions) → users and pagination.
+// - Socket frames the SDK sends besides auth and ping: `typing_indicator` and `receipts`
+//   (`{ appId, type, receiver, receiverType, sender, deviceId, body }`; receipts' body carries
+//   the action "delivered"/"read" and the messageId). The emulator relays them to the receiver's
+//   sockets. It pushes `{ appId, type: "message", receiver, receiverType, sender, deviceId, body:
+//   message }` for each new message to the receiver's sockets and the sender's other sessions
+//   (the SDK drops a frame whose deviceId is its own session), and `{ type: "presence", sender,
+//   body: { action: "online"|"offline", user, timestamp } }` when a user's first socket opens or
+//   last one closes (the SDK's UserListener).
+// - `POST /user_sessions` after each login (device details) → `{ data: {} }`. The SDK sends it
+//   a few seconds later without handling a failure: after a logout it rejects unhandled with
+//   `USER_NOT_LOGED_IN` (the page logs and ignores that).
+// - Sound: the kit's message list plays https://assets.cc-cluster-2.io/…/incomingmessage.wav for
+//   each incoming message unless `disableSoundForMessages` is set on the list itself; the
+//   conversation list has its own prop (and CometChatProvider's config). Fonts (Roboto, from the
+//   system or the fallback), avatars (initials without an `avatar` URL), stickers and the
+//   extensions (none in the settings) fetch nothing.
+// Every chat endpoint checks the `authToken` header first: an expired, revoked or unknown token
+// answers `AUTH_ERR_AUTH_TOKEN_NOT_FOUND` on each of them, and a socket whose token has lapsed
+// is closed when it next sends a typing or receipt frame.
 //
 // What the real SDK 4.2.0 does (read from its bundled CometChat.js):
 // - Hosts. Client calls go to `https://{appId}.apiclient-{region}.cometchat.io/v3.0/<endpoint>`,
@@ -55,7 +103,9 @@
 //   rate limit → 429 with `Retry-After` (seconds).
 //
 // Emulator-only control API (for tests and the demo's "simulate a 401"), under /emu/control:
-//   GET  /stats               counts of calls by kind, users, live sockets (never a token or key)
+//   GET  /stats               counts of calls by kind (socket frames as `ws:<type>`), users, live
+//                             sockets, messages stored, frames pushed and relayed, `unhandled`
+//                             (client calls only the catch-all answered) — never a token or key
 //   POST /revoke   {uid}      revoke every token of a user (the next use answers
 //                             AUTH_ERR_AUTH_TOKEN_NOT_FOUND; its open sockets are closed)
 //   POST /advance  {ms}       move the emulator's clock forward (expire tokens without waiting)
@@ -106,11 +156,14 @@ export function createEmulator(opts = {}) {
   const jwts = new Map();
   /** token → Set<WebSocket> */
   const sockets = new Map();
+  /** Text messages between users, oldest first. */
+  const messages = [];
+  let lastMessageId = 0;
   let failNext = [];
   let adminCalls = [];
   let stats;
   const resetStats = () => {
-    stats = { calls: {}, authTokenAttempts: [], wsAuthOk: 0, wsAuthFailed: 0, rejected: { expired: 0, revoked: 0, unknown: 0 } };
+    stats = { calls: {}, authTokenAttempts: [], wsAuthOk: 0, wsAuthFailed: 0, rejected: { expired: 0, revoked: 0, unknown: 0 }, unhandled: [], pushed: 0, relayed: 0 };
   };
   resetStats();
   const count = (kind) => { stats.calls[kind] = (stats.calls[kind] ?? 0) + 1; };
@@ -149,6 +202,58 @@ export function createEmulator(opts = {}) {
       if (t.uid === uid && !t.revoked) { t.revoked = true; n++; closeSockets(token); }
     }
     return n;
+  }
+
+  const conversationId = (a, b) => (a < b ? `${a}_user_${b}` : `${b}_user_${a}`);
+  const entity = (uid) => ({ entity: publicUser(users.get(uid) ?? { uid, name: uid, status: 'offline' }), entityType: 'user' });
+  /** A message as the REST API and the socket carry it (sender and receiver inside data.entities). */
+  const messageFor = (m) => ({
+    id: m.id, ...(m.muid ? { muid: m.muid } : {}), conversationId: m.conversationId, sender: m.sender, receiverType: m.receiverType,
+    receiver: m.receiver, category: m.category, type: m.type,
+    data: { text: m.text, ...(m.metadata ? { metadata: m.metadata } : {}), entities: { sender: entity(m.sender), receiver: entity(m.receiver) } },
+    ...(m.tags ? { tags: m.tags } : {}), sentAt: m.sentAt, updatedAt: m.updatedAt,
+    ...(m.deliveredAt ? { deliveredAt: m.deliveredAt } : {}), ...(m.readAt ? { readAt: m.readAt } : {}),
+  });
+  const conversationPeers = (me) => new Set(messages.filter((m) => m.sender === me || m.receiver === me).map((m) => (m.sender === me ? m.receiver : m.sender)));
+  /** The user `me`'s conversation with `peer`, or null when they never wrote to each other. */
+  function conversationFor(me, peer) {
+    const id = conversationId(me, peer);
+    const list = messages.filter((m) => m.conversationId === id);
+    if (!list.length || !users.has(peer)) return null;
+    const last = list[list.length - 1];
+    return {
+      conversationId: id, conversationType: 'user', conversationWith: publicUser(users.get(peer)), lastMessage: messageFor(last, me),
+      unreadMessageCount: list.filter((m) => m.receiver === me && !m.readAt).length, unreadMentionsCount: 0,
+      latestMessageId: last.id, updatedAt: last.updatedAt, tags: [],
+    };
+  }
+  /** One page of a list in CometChat's shape (`page`, `per_page` → `meta.pagination`). */
+  function page(list, q) {
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page')) || 30));
+    const current = Math.max(1, Number(q.get('page')) || 1);
+    const data = list.slice((current - 1) * perPage, current * perPage);
+    return { data, meta: { pagination: { total: list.length, count: data.length, per_page: perPage, current_page: current, total_pages: Math.max(1, Math.ceil(list.length / perPage)) } } };
+  }
+  const listParam = (q, name) => [...q.getAll(name), ...q.getAll(`${name}[]`)].flatMap((v) => v.split(',')).filter(Boolean);
+  /** Sends a frame to every live, authenticated socket of `uid` (except the session `skipDevice`); how many got it. */
+  function push(uid, frame, skipDevice) {
+    let n = 0;
+    for (const [token, set] of sockets) {
+      if (check(token).t?.uid !== uid) continue;
+      for (const ws of set) if (ws.readyState === 1 && (!skipDevice || ws.deviceId !== skipDevice)) { ws.send(frame); n++; }
+    }
+    return n;
+  }
+
+  /** Open sockets of `uid`, whatever their token's state now. */
+  const socketsOf = (uid) => [...sockets].filter(([token]) => tokens.get(token)?.uid === uid).reduce((n, [, set]) => n + set.size, 0);
+  /** Tells everyone else's sockets that `uid` came online or went offline (the SDK's user listener). */
+  function presence(uid, action) {
+    const u = users.get(uid);
+    if (!u) return;
+    u.status = action;
+    const frame = JSON.stringify({ appId, type: 'presence', sender: uid, deviceId: 'emulator', body: { action, user: publicUser(u), timestamp: Math.floor(now() / 1000) } });
+    for (const other of users.keys()) if (other !== uid) push(other, frame);
   }
 
   /** Host names the settings hand the SDK, from the Host the client reached us on. */
@@ -270,12 +375,97 @@ export function createEmulator(opts = {}) {
   client.put('/me', (c) => { count('me'); return me(c); });
   client.get('/me', (c) => { count('me'); return me(c); });
   client.delete('/me', (c) => { count('logout'); users.get(c.get('token').uid).status = 'offline'; return json(c, 200, { data: { success: true } }); });
+  // The SDK's report of the session after a login (device details); nothing to keep.
+  client.post('/user_sessions', (c) => { count('userSessions'); return json(c, 200, { data: {} }); });
   client.get('/users/:uid', (c) => {
     count('getUser');
     const u = users.get(c.req.param('uid'));
     return u ? json(c, 200, { data: publicUser(u) }) : err(c, 404, 'ERR_UID_NOT_FOUND', 'The UID does not exist.');
   });
-  client.all('*', (c) => { count('otherClient'); return json(c, 200, { data: {} }); });
+  // --- The chat itself: what the UI Kit's conversation list, message header, message list and
+  // composer call once logged in (one-to-one conversations between users; no groups). ---
+  client.get('/users', (c) => {
+    count('listUsers');
+    const me = c.get('token').uid;
+    const q = new URL(c.req.url).searchParams;
+    const search = (q.get('searchKey') ?? '').toLowerCase();
+    const all = [...users.values()].filter((u) => u.uid !== me && (!search || `${u.uid} ${u.name}`.toLowerCase().includes(search)))
+      .sort((a, b) => a.name.localeCompare(b.name)).map(publicUser);
+    return json(c, 200, page(all, q));
+  });
+  client.get('/conversations', (c) => {
+    count('listConversations');
+    const me = c.get('token').uid;
+    const list = [...conversationPeers(me)].map((peer) => conversationFor(me, peer)).filter(Boolean)
+      .sort((a, b) => b.updatedAt - a.updatedAt);
+    return json(c, 200, page(list, new URL(c.req.url).searchParams));
+  });
+  client.get('/users/:uid/conversation', (c) => {
+    count('getConversation');
+    const conversation = users.has(c.req.param('uid')) ? conversationFor(c.get('token').uid, c.req.param('uid')) : null;
+    return conversation ? json(c, 200, { data: conversation })
+      : err(c, 404, 'ERR_CONVERSATION_NOT_ACCESSIBLE', `The conversation with ${c.req.param('uid')} does not exist.`);
+  });
+  client.get('/users/:uid/messages', (c) => {
+    count('listMessages');
+    const me = c.get('token').uid;
+    const peer = c.req.param('uid');
+    const q = new URL(c.req.url).searchParams;
+    if (q.get('count') === '1') return json(c, 200, { data: [] }); // unread counts: none asked for by the kit's views
+    const limit = Math.min(100, Math.max(1, Number(q.get('per_page')) || 30));
+    const categories = listParam(q, 'categories');
+    const types = listParam(q, 'types');
+    const append = q.get('affix') === 'append';
+    const id = q.has('id') ? Number(q.get('id')) : null;
+    const sentAt = q.has('sentAt') ? Number(q.get('sentAt')) : null;
+    let list = messages.filter((m) => m.conversationId === conversationId(me, peer)
+      && (!categories.length || categories.includes(m.category)) && (!types.length || types.includes(m.type)));
+    if (id != null) list = list.filter((m) => (append ? Number(m.id) > id : Number(m.id) < id));
+    else if (sentAt != null) list = list.filter((m) => (append ? m.sentAt >= sentAt : m.sentAt <= sentAt));
+    list = append ? list.slice(0, limit) : list.slice(-limit);
+    return json(c, 200, { data: list.map((m) => messageFor(m, me)), meta: { current: { limit, count: list.length } } });
+  });
+  client.post('/messages', async (c) => {
+    count('sendMessage');
+    const me = c.get('token').uid;
+    const b = await c.req.json().catch(() => null);
+    if (!b || b.receiverType !== 'user' || typeof b.receiver !== 'string' || !users.has(b.receiver)) {
+      return err(c, 400, 'ERR_BAD_REQUEST', 'receiver: expected the uid of an existing user (receiverType "user"; the emulator has no groups).');
+    }
+    if ((b.category ?? 'message') !== 'message' || (b.type ?? 'text') !== 'text' || typeof b.data?.text !== 'string') {
+      return err(c, 400, 'ERR_BAD_REQUEST', 'The emulator takes text messages only: category "message", type "text", data.text a string.');
+    }
+    const at = Math.floor(now() / 1000);
+    const m = {
+      id: String(++lastMessageId), muid: typeof b.muid === 'string' ? b.muid : undefined, conversationId: conversationId(me, b.receiver),
+      sender: me, receiverType: 'user', receiver: b.receiver, category: 'message', type: 'text',
+      text: b.data.text, metadata: b.data.metadata, tags: Array.isArray(b.tags) ? b.tags : undefined, sentAt: at, updatedAt: at,
+    };
+    messages.push(m);
+    // Live to the recipient's sessions and the sender's other ones (the SDK ignores a frame
+    // whose deviceId is its own session).
+    const frame = (uid) => JSON.stringify({ appId, type: 'message', receiver: m.receiver, receiverType: 'user', sender: me, deviceId: c.req.header('resource') ?? 'emulator', body: messageFor(m, uid) });
+    stats.pushed += push(b.receiver, frame(b.receiver));
+    push(me, frame(me), c.req.header('resource'));
+    return json(c, 200, { data: messageFor(m, me) });
+  });
+  const receipt = (field) => (c) => {
+    count(field === 'readAt' ? 'markRead' : 'markDelivered');
+    const me = c.get('token').uid;
+    const at = Math.floor(now() / 1000);
+    for (const m of messages) if (m.receiver === me && m.sender === c.req.param('uid') && !m[field]) m[field] = at;
+    return json(c, 200, { data: { success: true } });
+  };
+  for (const method of ['post', 'put']) {
+    client[method]('/users/:uid/conversation/read', receipt('readAt'));
+    client[method]('/users/:uid/conversation/delivered', receipt('deliveredAt'));
+  }
+  client.all('*', (c) => {
+    count('otherClient');
+    // What a kit or SDK upgrade calls that the emulator does not know yet (the e2e test wants none).
+    if (stats.unhandled.length < 100) stats.unhandled.push(`${c.req.method} ${new URL(c.req.url).pathname.replace(/^.*?\/client\/v3(\.0)?/, '')}`);
+    return json(c, 200, { data: {} });
+  });
   app.route('/client/v3.0', client);
   app.route('/client/v3', client);
 
@@ -294,8 +484,8 @@ export function createEmulator(opts = {}) {
   });
   const body = async (c) => (await c.req.json().catch(() => null)) ?? {};
   control.get('/stats', (c) => json(c, 200, {
-    calls: { ...stats.calls }, authTokenAttempts: [...stats.authTokenAttempts], wsAuthOk: stats.wsAuthOk, wsAuthFailed: stats.wsAuthFailed,
-    rejected: { ...stats.rejected }, users: [...users.values()].map(publicUser),
+    calls: { ...stats.calls }, authTokenAttempts: [...stats.authTokenAttempts], wsAuthOk: stats.wsAuthOk, wsAuthFailed: stats.wsAuthFailed, pushed: stats.pushed, relayed: stats.relayed, messages: messages.length,
+    rejected: { ...stats.rejected }, unhandled: [...stats.unhandled], users: [...users.values()].map(publicUser),
     liveSockets: [...sockets.values()].reduce((n, s) => n + s.size, 0), config: { ...config }, clockOffsetMs: clockOffset,
   }));
   control.post('/revoke', async (c) => {
@@ -339,6 +529,7 @@ export function createEmulator(opts = {}) {
       let msg;
       try { msg = JSON.parse(String(raw)); } catch { return; }
       if (msg && msg.action === 'ping') { ws.send(JSON.stringify({ action: 'pong' })); return; }
+      if (msg?.type) count(`ws:${msg.type}`);
       if (msg && msg.type === 'auth') {
         const tok = jwts.get(msg.body?.auth);
         const { t } = check(tok);
@@ -350,12 +541,34 @@ export function createEmulator(opts = {}) {
         }
         stats.wsAuthOk++;
         token = tok;
+        ws.deviceId = msg.deviceId ?? msg.body?.deviceId;
+        const first = socketsOf(t.uid) === 0;
         if (!sockets.has(tok)) sockets.set(tok, new Set());
         sockets.get(tok).add(ws);
         ws.send(JSON.stringify({ appId, type: 'auth', sender: t.uid, deviceId: 'emulator', body: { status: 'OK', code: '200' } }));
+        if (first) presence(t.uid, 'online');
+        return;
+      }
+      // Typing indicators and delivery/read receipts go over the socket: relayed to the other
+      // user's sessions while this socket's token is still good (else the socket is closed).
+      if (msg && (msg.type === 'typing_indicator' || msg.type === 'receipts') && token) {
+        const { t } = check(token);
+        if (!t) { closeSockets(token); return; }
+        if (msg.receiverType !== 'user' || typeof msg.receiver !== 'string' || msg.receiver === t.uid) return;
+        if (msg.type === 'receipts') {
+          const field = msg.body?.action === 'read' ? 'readAt' : 'deliveredAt';
+          const target = messages.find((m) => m.id === String(msg.body?.messageId));
+          if (target && target.receiver === t.uid && !target[field]) target[field] = Math.floor(now() / 1000);
+        }
+        stats.relayed += push(msg.receiver, JSON.stringify({ ...msg, sender: t.uid }));
       }
     });
-    ws.on('close', () => { if (token) sockets.get(token)?.delete(ws); });
+    ws.on('close', () => {
+      if (!token) return;
+      sockets.get(token)?.delete(ws);
+      const uid = tokens.get(token)?.uid;
+      if (uid && socketsOf(uid) === 0) presence(uid, 'offline');
+    });
   });
 
   return {

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.mjs';
 import { createEmulator } from './emulator.mjs';
+import { memoryStore, redisStore } from './store.mjs';
 
 export const DIST_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
@@ -14,12 +15,15 @@ export const DIST_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
  * @param {object} [opts]
  * @param {number} [opts.port] 0 = any free port
  * @param {string} [opts.host] default 127.0.0.1
- * @param {{ appId: string, region: string, apiKey: string }} [opts.cometchat] real CometChat; omit for the emulator
+ * @param {{ appId: string, region: string, apiKey: string, baseUrl?: string }} [opts.cometchat] real CometChat
+ *   (baseUrl: another CometChat-compatible REST base, e.g. another instance's `/emu/api/v3`); omit for the emulator
  * @param {object} [opts.emulator] createEmulator options (tokenTtlMs, rateLimitPerMinute, …)
  * @param {{ limit: number, windowMs: number }} [opts.tokenRateLimit]
  * @param {{ maxAttempts?: number, baseDelayMs?: number, maxDelayMs?: number }} [opts.retry]
  * @param {string[]} [opts.extraOrigins] more origins allowed by CORS (e.g. a Vite dev server)
  * @param {string|null} [opts.distDir] default www/dist; null to serve no page
+ * @param {string} [opts.redisUrl] sessions + rate limit in this Redis (shared by instances); default in memory
+ * @param {object} [opts.redis] redisStore options (keyPrefix, sessionTtlMs, commandTimeoutMs, connectTimeoutMs)
  * @param {(msg: string, fields?: object) => void} [opts.log]
  */
 export async function startServer(opts = {}) {
@@ -28,11 +32,16 @@ export async function startServer(opts = {}) {
   let origins = [];
   let base = '';
   const cometchat = opts.cometchat
-    ? { ...opts.cometchat, baseUrl: `https://${opts.cometchat.appId}.api-${opts.cometchat.region}.cometchat.io/v3` }
+    ? { ...opts.cometchat, baseUrl: opts.cometchat.baseUrl ?? `https://${opts.cometchat.appId}.api-${opts.cometchat.region}.cometchat.io/v3` }
     : { appId: emulator.appId, region: emulator.region, apiKey: emulator.apiKey, get baseUrl() { return `${base}/emu/api/v3`; } };
 
-  const backend = createApp({
+  const store = opts.redisUrl ? redisStore(opts.redisUrl, { ...opts.redis, log: opts.log }) : memoryStore();
+  /** Undoes what was started when start-up fails (a bad option, a port in use). */
+  const abandon = async (e) => { emulator?.close(); await store.close(); throw e; };
+  await store.open();
+  const backend = await (async () => createApp({
     cometchat,
+    store,
     tokenRateLimit: opts.tokenRateLimit,
     retry: opts.retry,
     distDir: opts.distDir === undefined ? DIST_DIR : opts.distDir ?? undefined,
@@ -52,7 +61,7 @@ export async function startServer(opts = {}) {
         }
         : { appId: cometchat.appId, region: cometchat.region, emulator: false, users };
     },
-  });
+  }))().catch(abandon);
 
   const root = new Hono();
   if (emulator) root.route('/emu', emulator.app);
@@ -68,7 +77,7 @@ export async function startServer(opts = {}) {
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, resolve);
-  });
+  }).catch(abandon);
   const { port } = server.address();
   base = `http://${host}:${port}`;
   origins = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, ...(opts.extraOrigins ?? [])];
@@ -81,10 +90,13 @@ export async function startServer(opts = {}) {
     origin: base,
     port,
     emulator,
+    /** 'memory' or 'redis': where sessions and the rate limit live. */
+    store: store.kind,
     /** The REST key in use (tests scan responses for it). Never sent to a client. */
     restApiKey: cometchat.apiKey,
     async close() {
       emulator?.close();
+      await store.close();
       await new Promise((r) => { server.close(r); for (const s of sockets) s.destroy(); });
     },
   };

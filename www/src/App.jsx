@@ -1,8 +1,11 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { TokenManagerProvider, useChatToken } from 'chat-token-manager/react';
-import { CometChat, chatLogin, chatLogout, chatStatus, initChat, probeChat, sessionLost, setSessionLostHandler } from './chat.js';
+import { CometChat, CometChatUIKit, chatLogin, chatLogout, chatStatus, initChat, integration, probeChat } from './chat.js';
+import { ChatPanel } from './ChatPanel.jsx';
 import { clock, eventLog, tokenLabel } from './events.js';
 import { network } from './network.js';
+import { Timeline } from './Timeline.jsx';
+import { timeline } from './timeline.js';
 
 const FALLBACK_USERS = [
   { id: 'alice', name: 'Alice' },
@@ -46,6 +49,7 @@ export function App() {
     try {
       const data = await api('POST', '/api/session', { userId: id });
       eventLog.clear();
+      timeline.clear();
       eventLog.add('app', `signed in as ${id} (session cookie)`);
       setUser(sessionUser(data) ?? { id, name: id });
     } catch (e) {
@@ -58,7 +62,7 @@ export function App() {
   if (!user) return <Shell mode={config}><SignIn users={config.users ?? FALLBACK_USERS} onSignIn={signIn} /></Shell>;
   return (
     <Shell mode={config}>
-      <SignedIn user={user} onSignedOut={() => setUser(null)} />
+      <SignedIn user={user} users={config.users ?? FALLBACK_USERS} onSignedOut={() => setUser(null)} />
     </Shell>
   );
 }
@@ -92,14 +96,14 @@ function SignIn({ users, onSignIn }) {
   );
 }
 
-function SignedIn({ user, onSignedOut }) {
+function SignedIn({ user, users, onSignedOut }) {
   // The manager: the backend derives the user from the session cookie. `fetchToken` rather than
   // `endpoint` only so that the demo's "go offline" switch can fail it like a dropped network.
   const options = useMemo(() => ({
-    fetchToken: ({ signal }) => {
+    fetchToken: ({ signal, attempt, reason }) => timeline.fetch(attempt, reason, () => {
       if (network.offline) throw new TypeError('Failed to fetch (demo: offline)');
       return fetch('/api/cometchat-token', { method: 'POST', credentials: 'same-origin', signal });
-    },
+    }),
     login: chatLogin,
     logout: chatLogout,
     storage: 'session',
@@ -108,7 +112,7 @@ function SignedIn({ user, onSignedOut }) {
   }), []);
   return (
     <TokenManagerProvider options={options} userKey={user.id}>
-      <Dashboard user={user} onSignedOut={onSignedOut} />
+      <Dashboard user={user} users={users} onSignedOut={onSignedOut} />
     </TokenManagerProvider>
   );
 }
@@ -124,8 +128,8 @@ function useNow(ms) {
 
 const seconds = (ms) => (ms == null ? '—' : `${Math.max(0, Math.round(ms / 1000))} s`);
 
-function Dashboard({ user, onSignedOut }) {
-  const { token, info, state, error, snapshot, refresh, logout, handleUnauthorized, manager } = useChatToken();
+function Dashboard({ user, users, onSignedOut }) {
+  const { token, info, state, error, snapshot, refresh, logout, manager } = useChatToken();
   const chat = useSyncExternalStore(chatStatus.subscribe, chatStatus.get);
   const offline = useSyncExternalStore(network.subscribe, () => network.offline);
   const now = useNow(1000);
@@ -136,21 +140,21 @@ function Dashboard({ user, onSignedOut }) {
     if (!manager) return undefined;
     const offs = [
       manager.on('state', (s) => eventLog.add('manager', `state → ${s}`)),
-      manager.on('token', (i) => eventLog.add('manager', `new ${tokenLabel(i.token)} (${i.reason}, from ${i.source}); expires ${clock(i.expiresAt)}, refresh at ${clock(i.refreshAt)}`)),
+      manager.on('token', (i) => {
+        timeline.token(i);
+        eventLog.add('manager', `new ${tokenLabel(i.token)} (${i.reason}, from ${i.source}); expires ${clock(i.expiresAt)}, refresh at ${clock(i.refreshAt)}`);
+      }),
       manager.on('error', (e) => eventLog.add('manager', `refresh gave up: ${e.code}${e.status ? ` (HTTP ${e.status})` : ''}`)),
       manager.on('expired', () => eventLog.add('manager', 'token expired')),
-      manager.on('loggedOut', () => eventLog.add('manager', 'logged out')),
+      manager.on('loggedOut', () => { timeline.mark('logout', 'logged out'); eventLog.add('manager', 'logged out'); }),
     ];
-    window.demo = { CometChat, manager };
+    window.demo = { CometChat, CometChatUIKit, manager };
     return () => offs.forEach((off) => off());
   }, [manager]);
 
-  // The SDK lost its session by itself (CometChat answered an auth error): get a fresh token.
-  const current = token;
-  useEffect(() => {
-    setSessionLostHandler(() => { if (current) handleUnauthorized(current).catch(() => {}); });
-    return () => setSessionLostHandler(null);
-  }, [current, handleUnauthorized]);
+  // The package's CometChat integration listens to the SDK: a session it loses by itself
+  // (CometChat answered an auth error) becomes one manager.handleUnauthorized(token).
+  useEffect(() => (manager ? integration.attach(manager) : undefined), [manager]);
 
   // Logged out in another tab: the session is gone there too.
   useEffect(() => {
@@ -173,18 +177,23 @@ function Dashboard({ user, onSignedOut }) {
     const { revoked } = await api('POST', '/api/demo/revoke-chat-tokens');
     eventLog.add('demo', `${revoked} token(s) revoked; asking CometChat for this user's profile`);
     const stale = token;
-    const lost = sessionLost(2000);
+    let off = () => {};
+    const renewed = new Promise((resolve) => {
+      off = manager.on('token', (i) => { if (i.token !== stale) resolve(true); });
+      setTimeout(() => resolve(false), 10_000);
+    }).finally(() => off());
     const code = await probeChat(user.id);
     if (!code) { eventLog.add('chat', 'CometChat still accepted the token'); return; }
     eventLog.add('chat', `CometChat answered ${code}`);
-    // The SDK logs itself out on that answer and reports it (→ handleUnauthorized above); this
-    // call joins that refresh, or makes it if the SDK said nothing.
-    await lost;
-    await handleUnauthorized(stale);
+    timeline.mark('401', `CometChat answered ${code}`);
+    // The SDK logs itself out on that answer; the integration hands it to handleUnauthorized(),
+    // which fetches a new token, and the kit logs in again with it.
+    if (!(await renewed)) eventLog.add('demo', 'no new token within 10 s: the SDK did not report the lost session');
   });
 
   const toggleNetwork = () => {
     network.set(!offline);
+    timeline.offline(!offline);
     eventLog.add('demo', offline ? 'back online' : 'went offline (token requests fail until back online)');
   };
 
@@ -219,7 +228,7 @@ function Dashboard({ user, onSignedOut }) {
           <dd id="chat-user">{chat.uid ? `logged in as ${chat.uid}` : 'not logged in'}</dd>
           <dt>Socket</dt>
           <dd><span className={`dot ${chat.connection}`} /> {chat.connection}</dd>
-          <dt>SDK logins this tab</dt>
+          <dt>Kit logins this tab</dt>
           <dd id="chat-logins">{chat.logins}</dd>
         </dl>
       </section>
@@ -257,10 +266,16 @@ function Dashboard({ user, onSignedOut }) {
         <p className="muted small">
           Tokens live {lifetime ? seconds(lifetime) : 'a short while'} here, so the manager refreshes them on its own
           before they expire. A 401 revokes the token on the server; the SDK then gets
-          AUTH_ERR_AUTH_TOKEN_NOT_FOUND and the manager fetches a new one. Open a second tab: only one
-          of them fetches, the other gets the token over BroadcastChannel (source “tab”).
+          AUTH_ERR_AUTH_TOKEN_NOT_FOUND, the package’s CometChat integration calls handleUnauthorized(),
+          and the kit logs in again with the new token. Open a second tab: only one of them fetches,
+          the other gets the token over BroadcastChannel (source “tab”). Sign in as someone else in
+          another browser (or a private window) to chat between two users.
         </p>
       </section>
+
+      <ChatPanel me={user} users={users} />
+
+      <Timeline now={now} />
 
       <EventLog />
     </main>
