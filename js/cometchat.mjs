@@ -51,14 +51,21 @@ export function cometChat({ sdk, uiKit } = {}) {
 
   return {
     async login(token) {
+      // A login that fails leaves the SDK with the session it had: keep watching that one.
+      const previous = session;
       session = null;
-      const user = await (uiKit == null
-        ? sdk.login(token)
-        : typeof uiKit.loginWithAuthToken === 'function'
-          ? uiKit.loginWithAuthToken(token)
-          : uiKit.login({ authToken: token }));
-      session = { token, expired: false };
-      return user;
+      try {
+        const user = await (uiKit == null
+          ? sdk.login(token)
+          : typeof uiKit.loginWithAuthToken === 'function'
+            ? uiKit.loginWithAuthToken(token)
+            : uiKit.login({ authToken: token }));
+        session = { token, expired: false };
+        return user;
+      } catch (error) {
+        session = previous;
+        throw error;
+      }
     },
 
     async logout() {

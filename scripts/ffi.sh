@@ -52,10 +52,10 @@ node_tests() {
   if [ "${f:-1}" != 0 ] || [ "${p:-0}" = 0 ]; then failed=$((failed + ${f:-1})); fi
 }
 
-echo "=== ffi: cargo test --doc -p chat-token-ffi"
-if cargo test -q --doc -p chat-token-ffi --features bindgen >"$log" 2>&1; then
+echo "=== ffi: cargo test --lib and --doc -p chat-token-ffi"
+if cargo test -q --lib -p chat-token-ffi --features bindgen >"$log" 2>&1 && cargo test -q --doc -p chat-token-ffi --features bindgen >>"$log" 2>&1; then
   n=$(awk '/^test result: /{for(i=1;i<NF;i++) if($(i+1) ~ /^passed/) s+=$i} END{print s+0}' "$log")
-  echo "doc tests: $n passed"
+  echo "unit and doc tests: $n passed"
   passed=$((passed + n))
 else
   cat "$log"; failed=$((failed + 1))

@@ -171,7 +171,7 @@ test('refresh grant: with fetchToken as the token source, refreshes post to refr
   assert.deepEqual(b.refreshRequests().map((r) => r.json.refreshToken), ['app-rt-1', 'rt-r1']);
 });
 
-test('refresh grant: a refresh answered after logout is discarded (no token event, no login)', async (t) => {
+test('refresh grant: logout during a refresh post → the post is aborted, the caller gets discarded, no token event or login follows', async (t) => {
   const b = await backend(t, { refresh: (req, n, rotated) => ({ ...rotated, delayMs: 80 }) });
   const login = countingLogin();
   const m = manager(t, { endpoint: b.srv.url, refreshEndpoint: b.refreshUrl, login });
@@ -182,6 +182,7 @@ test('refresh grant: a refresh answered after logout is discarded (no token even
   await m.logout();
   const err = await pending;
   assert.equal(err.code, 'discarded');
+  await waitFor(() => b.refreshRequests()[0].aborted, { what: 'the refresh post to be aborted' });
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(events.token.length, 1, 'only the first token was delivered');
   assert.equal(login.calls.length, 1);

@@ -255,6 +255,33 @@ test('Redis stopped mid-run → the token endpoint answers 503 + Retry-After at 
   }
 });
 
+test('Redis answering with an error (a WRONGTYPE rate-limit key: a bug, not an outage) → the token endpoint answers 500, not 503 + Retry-After, and no token', async () => {
+  const { a, keyPrefix, logs, close } = await twoInstances();
+  try {
+    const cookie = await signIn(a.origin, 'bob');
+    await inspect.set(`${keyPrefix}token-hits:bob`, 'not a sorted set');
+    const logged = [];
+    const error = console.error;
+    console.error = (...args) => logged.push(args.map(String).join(' '));
+    let r;
+    try {
+      r = await call(a.origin, 'POST', '/api/cometchat-token', { cookie });
+    } finally {
+      console.error = error;
+    }
+    assert.equal(r.status, 500, r.text);
+    assert.equal(r.headers.get('retry-after'), null, 'not a blip to retry');
+    assert.ok(!/authToken|token"/.test(r.text), 'no token');
+    assert.ok(logged.some((l) => /redis replied with an error: WRONGTYPE/.test(l)), `the bug is logged: ${logged.join(' | ')}`);
+    assert.ok(!logged.join(' ').includes('token-hits'), 'the log names no key');
+    assert.ok(!logs.some((l) => /unavailable/.test(l)), 'not reported as an outage');
+    await inspect.del(`${keyPrefix}token-hits:bob`);
+    assert.equal((await call(a.origin, 'POST', '/api/cometchat-token', { cookie })).status, 200, 'fine once the key is right');
+  } finally {
+    await close();
+  }
+});
+
 test('Redis frozen (connected but silent) → 503 + Retry-After after the command timeout, not a hang; the SDK retries the 503 and gets its token once Redis answers', async () => {
   const { a, b, close } = await twoInstances({ redis: { commandTimeoutMs: 300 } });
   let resumed = false;

@@ -177,17 +177,25 @@ export function redisStore(url, o = {}) {
   const userKey = (uid) => `${prefix}user:${uid}`;
   const fieldsOf = (u) => Object.entries(u).filter(([, v]) => typeof v === 'string').flat();
   const userOf = (h) => (h && h.id ? { id: h.id, name: h.name, ...(h.avatar ? { avatar: h.avatar } : {}) } : undefined);
+  // Redis answering with an error (a script error, WRONGTYPE, OOM…) is a bug or a misconfigured
+  // server, not an outage: it stays itself (a 500), so it is not retried forever as a blip.
+  const answered = (e) => e?.name === 'ReplyError';
+  // Its first line only: ioredis attaches the command and its arguments (keys, user ids).
+  const replyError = (e) => new Error(`redis replied with an error: ${String(e.message).split('\n')[0]}`);
   /** Fails the whole call if any command of a MULTI or pipeline failed. */
   const all = (res) => {
     const failed = res?.find(([err]) => err);
+    if (failed && answered(failed[0])) throw replyError(failed[0]);
     if (!res || failed) throw new StoreUnavailableError(failed ? reasonOf(failed[0]) : 'transaction aborted');
     return res.map(([, v]) => v);
   };
-  /** Runs a command; any failure to reach Redis becomes a StoreUnavailableError. */
+  /** Runs a command; a failure to reach Redis (closed, offline, timed out) becomes a StoreUnavailableError. */
   const call = async (fn) => {
     try {
       return await fn();
     } catch (e) {
+      if (answered(e)) throw replyError(e);
+      if (e instanceof StoreUnavailableError) throw e;
       throw new StoreUnavailableError(reasonOf(e));
     }
   };

@@ -426,8 +426,8 @@ enum Phase {
     /// failed while online (the next one counts as a new attempt; one that failed because
     /// the network was gone does not count).
     Parked { retry: bool },
-    /// `refresh_token`: the one a refresh grant posted (`None` for the token source).
-    Fetching { op: OpId, deadline: Millis, refresh_token: Option<String> },
+    /// `grant`: the token source, or the refresh grant with the refresh token it posted.
+    Fetching { op: OpId, deadline: Millis, grant: Grant },
     Backoff { until: Millis },
     LoggingIn { op: Option<OpId>, info: TokenInfo, deadline: Millis, retry_at: Option<Millis>, retry_delay: Millis },
 }
@@ -636,8 +636,8 @@ impl Machine {
             Ok(mut parsed) => {
                 // A refresh grant whose answer rotates no refresh token keeps the one it used.
                 if parsed.refresh_token.is_none() {
-                    if let Some(Cycle { phase: Phase::Fetching { refresh_token, .. }, .. }) = &mut self.cycle {
-                        parsed.refresh_token = refresh_token.take();
+                    if let Some(Cycle { phase: Phase::Fetching { grant: Grant::Refresh(used), .. }, .. }) = &mut self.cycle {
+                        parsed.refresh_token = Some(core::mem::take(used));
                     }
                 }
                 let refresh_at = schedule::refresh_at(
@@ -669,25 +669,35 @@ impl Machine {
     ///
     /// A refresh grant refused with 400, 401 or 403 (the refresh token expired, was revoked or
     /// reused) is no failure: the refresh token is forgotten and the same attempt asks the
-    /// token source at once.
+    /// token source at once. A transient failure (network, timeout, 429, 5xx) retries the
+    /// refresh grant like any request.
     pub fn handle_fetch_failed(&mut self, now: Millis, op: OpId, err: TokenError) {
         self.now = now;
         if !self.is_current_fetch(op) {
             return self.discard();
         }
-        let refused = matches!(err.status, Some(400 | 401 | 403));
-        match &mut self.cycle {
-            Some(cycle @ Cycle { phase: Phase::Fetching { refresh_token: Some(_), .. }, .. }) if refused => {
-                cycle.refused_grant = true;
-                if let Some(cur) = &mut self.current {
-                    cur.info.refresh_token = None;
-                }
-                self.log(Level::Info, "the refresh token was refused; asking the token source instead", Some(LogCode::Error(err.kind)));
-                self.attempt(now);
-            }
-            _ => self.attempt_failed(now, err),
+        let refresh_grant = matches!(&self.cycle, Some(Cycle { phase: Phase::Fetching { grant: Grant::Refresh(_), .. }, .. }));
+        if refresh_grant && matches!(err.status, Some(400 | 401 | 403)) {
+            self.forget_refresh_token();
+            self.log(Level::Info, "the refresh token was refused; asking the token source instead", Some(LogCode::Error(err.kind)));
+            self.attempt(now);
+        } else {
+            self.attempt_failed(now, err);
         }
         self.sync_state();
+    }
+
+    /// The current token's refresh token was refused: the rest of the cycle asks the token
+    /// source, and a persisted entry drops it.
+    fn forget_refresh_token(&mut self) {
+        if let Some(cycle) = &mut self.cycle {
+            cycle.refused_grant = true;
+        }
+        let Some(cur) = &mut self.current else { return };
+        cur.info.refresh_token = None;
+        if self.cfg.persist && cur.info.source != Source::Storage {
+            self.actions.push_back(Action::Persist(stored::Stored::of(&cur.info)));
+        }
     }
 
     /// The app's `login` for `op` settled.
@@ -1052,7 +1062,10 @@ impl Machine {
         let online = self.online;
         let refresh_token = self.current.as_ref().and_then(|c| c.info.refresh_token.clone()).filter(|_| self.cfg.refresh_grant);
         let Some(cycle) = &mut self.cycle else { return };
-        let refresh_token = refresh_token.filter(|_| !cycle.refused_grant);
+        let grant = match refresh_token.filter(|_| !cycle.refused_grant) {
+            Some(refresh_token) => Grant::Refresh(refresh_token),
+            None => Grant::Source,
+        };
         if let Phase::Parked { retry: true } | Phase::Backoff { .. } = cycle.phase {
             cycle.attempt += 1;
         }
@@ -1060,18 +1073,13 @@ impl Machine {
             cycle.phase = Phase::Parked { retry: false };
             return self.log(Level::Info, "offline: token request parked until the network is back", None);
         }
-        cycle.phase = Phase::Fetching { op, deadline, refresh_token: refresh_token.clone() };
+        cycle.phase = Phase::Fetching { op, deadline, grant: grant.clone() };
         let (reason, attempt) = (cycle.reason, cycle.attempt);
-        let grant = match refresh_token {
-            Some(refresh_token) => {
-                self.log(Level::Debug, "refreshing the chat token with the refresh grant", Some(LogCode::Reason(reason)));
-                Grant::Refresh(refresh_token)
-            }
-            None => {
-                self.log(Level::Debug, "requesting a chat token", Some(LogCode::Reason(reason)));
-                Grant::Source
-            }
+        let message = match grant {
+            Grant::Refresh(_) => "refreshing the chat token with the refresh grant",
+            Grant::Source => "requesting a chat token",
         };
+        self.log(Level::Debug, message, Some(LogCode::Reason(reason)));
         self.actions.push_back(Action::Fetch { op, reason, attempt, grant });
     }
 

@@ -115,3 +115,25 @@ fn a_refresh_grant_answer_after_logout_is_discarded() {
     assert!(h.m.current().is_none());
     assert!(h.token_events().iter().all(|i| i.token != "tok-late"));
 }
+
+#[test]
+fn a_refused_refresh_token_leaves_storage_too() {
+    let mut h = H::new(Config { persist: true, ..grant_cfg() });
+    h.start().unwrap();
+    h.load();
+    h.respond(with_refresh("tok-1", "rt-1", 3600.0));
+    assert!(h.storage.as_deref().unwrap().contains("rt-1"));
+    assert!(h.advance_to_fetch(HOUR));
+    h.fail(TokenError::from_status(401, None));
+    assert!(!h.storage.as_deref().unwrap().contains("rt-1"), "the dead refresh token is not persisted any more");
+    assert!(h.storage.as_deref().unwrap().contains("tok-1"), "the still valid token stays");
+}
+
+#[test]
+fn debug_of_the_machine_during_a_refresh_grant_holds_no_refresh_token() {
+    let mut h = started();
+    assert!(h.advance_to_fetch(HOUR));
+    let printed = format!("{:?}", h.m);
+    assert!(printed.contains("Refresh"), "the phase shows the grant: {printed}");
+    assert!(!printed.contains("rt-1") && !printed.contains("tok-1"), "{printed}");
+}

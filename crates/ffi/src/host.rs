@@ -76,8 +76,9 @@ impl Fields for TokenResponse {
     }
 }
 
-/// How a token request ended (`TokenManager::fetch_finished`).
-#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+/// How a token request ended (`TokenManager::fetch_finished`). Its `Debug` output redacts the
+/// body (a 2xx body is the token response).
+#[derive(Clone, PartialEq, uniffi::Enum)]
 pub enum FetchOutcome {
     /// An HTTP answer: its status, body text, and the `Retry-After` and `Date` headers when
     /// present. 2xx bodies are read as the JSON token response (`authToken` / `token` /
@@ -103,6 +104,22 @@ pub enum FetchOutcome {
     NetworkError,
 }
 
+impl fmt::Debug for FetchOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Http { status, retry_after, date, .. } => f
+                .debug_struct("Http")
+                .field("status", status)
+                .field("body", &"<redacted>")
+                .field("retry_after", retry_after)
+                .field("date", date)
+                .finish(),
+            Self::Token { response } => f.debug_struct("Token").field("response", response).finish(),
+            Self::NetworkError => f.write_str("NetworkError"),
+        }
+    }
+}
+
 /// What a host callback may raise. The manager never feeds its text back anywhere: a failed
 /// `fetch_token` counts as a network error, a failed `login` as a failed login, a failed
 /// `load_stored` as an empty store; the others are ignored.
@@ -119,5 +136,27 @@ pub enum HostError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for HostError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         Self::Failed { detail: e.reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_of_a_fetch_outcome_never_holds_the_token() {
+        let body = String::from(r#"{"authToken":"SECRET-token","refreshToken":"SECRET-refresh"}"#);
+        let http = FetchOutcome::Http { status: 200, body, retry_after: None, date: None };
+        let response = TokenResponse {
+            auth_token: "SECRET-token".into(),
+            expires_in_s: Some(60.0),
+            expires_at: None,
+            refresh_token: Some("SECRET-refresh".into()),
+            ws_token: None,
+        };
+        for printed in [format!("{http:?}"), format!("{:?}", FetchOutcome::Token { response })] {
+            assert!(!printed.contains("SECRET"), "{printed}");
+            assert!(printed.contains("<redacted>"), "{printed}");
+        }
     }
 }
