@@ -58,6 +58,7 @@ struct ArbConfig {
     login: bool,
     seed: u64,
     persist: bool,
+    refresh_grant: bool,
 }
 
 impl ArbConfig {
@@ -76,6 +77,7 @@ impl ArbConfig {
             login: self.login,
             seed: self.seed,
             persist: self.persist,
+            refresh_grant: self.refresh_grant,
         }
     }
 }
@@ -217,7 +219,7 @@ fn run(cfg: Config, now: Millis, ops: &[Op]) {
 /// input per line (unknown lines are skipped):
 ///
 /// ```text
-/// config login persist margin=MS ttl=MS fetch=MS loginTimeout=MS retry=BASE,MAX,ATTEMPTS jitter=0.1 seed=N
+/// config login persist refreshGrant margin=MS ttl=MS fetch=MS loginTimeout=MS retry=BASE,MAX,ATTEMPTS jitter=0.1 seed=N
 /// now MS | advance MS | back MS | timer | timeout | resume | online | offline
 /// get | start | refresh | refresh-resume | logout | dispose | unauthorized [current|TOKEN]
 /// respond[@N] [date=±SECS] JSON          (@N: the N-th fetch instead of the one in flight)
@@ -247,6 +249,7 @@ fn parse_script(script: &str) -> (Config, Millis, Vec<Op>) {
                     match k {
                         "login" => cfg.login = true,
                         "persist" => cfg.persist = true,
+                        "refreshGrant" => cfg.refresh_grant = true,
                         "margin" => cfg.refresh_margin_ms = num(v),
                         "ttl" => cfg.default_ttl_ms = num(v).unwrap_or(1),
                         "fetch" => cfg.fetch_timeout_ms = num(v).unwrap_or(1),
