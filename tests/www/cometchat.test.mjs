@@ -8,14 +8,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { startDemo, CHROMIUM } from './helpers/demo.mjs';
+import { buildPage } from './helpers/page.mjs';
 
 const ROOT = new URL('../../', import.meta.url);
-const esbuild = createRequire(new URL('www/package.json', ROOT))('esbuild');
 const OUT = new URL('target/www-cometchat/', ROOT);
 
 // The page. window.t drives it; window.log counts what the tests assert on.
@@ -128,29 +128,12 @@ let demo;
 let browser;
 
 before(async () => {
-  await mkdir(OUT, { recursive: true });
-  await esbuild.build({
-    stdin: { contents: PAGE, loader: 'jsx', resolveDir: new URL('www/', ROOT).pathname, sourcefile: 'page.jsx' },
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    jsx: 'automatic',
-    outfile: new URL('app.js', OUT).pathname,
-    // The built package is www/node_modules/chat-token-manager → pkg/; pkg/react.mjs finds React
-    // (and nothing else) through nodePaths, as an installed package finds the app's.
-    nodePaths: [new URL('www/node_modules', ROOT).pathname],
-    conditions: ['browser'],
+  await buildPage(PAGE, OUT, {
     // The kit loads the calls SDK only when calling is enabled (it is not here).
     external: ['@cometchat/calls-sdk-javascript'],
-    define: { 'process.env.NODE_ENV': '"development"' }, // StrictMode's double mount is development-only
     loader: { '.svg': 'dataurl', '.png': 'dataurl', '.wav': 'dataurl', '.mp3': 'dataurl', '.woff2': 'dataurl', '.ttf': 'dataurl' },
-    logLevel: 'error',
   });
   await writeFile(new URL('index.html', OUT), '<!doctype html><meta charset="utf-8"><title>cometchat integration</title><link rel="stylesheet" href="/app.css"><div id="root"></div><script type="module" src="/app.js"></script>');
-  // The wasm is loaded relative to the bundle (new URL(..., import.meta.url)).
-  for (const f of (await readdir(new URL('pkg/', ROOT))).filter((f) => f.endsWith('.wasm'))) {
-    await copyFile(new URL(`pkg/${f}`, ROOT), new URL(f, OUT));
-  }
   demo = await startDemo({ distDir: OUT.pathname });
   browser = await chromium.launch(CHROMIUM);
 });

@@ -4,15 +4,12 @@
 // login despite StrictMode's double mount; state changes reach the hook; unmount disposes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { startStaticServer, CHROMIUM } from '../browser/lib/server.mjs';
+import { buildPage } from './helpers/page.mjs';
 
 const ROOT = new URL('../../', import.meta.url);
-const wwwRequire = createRequire(new URL('www/package.json', ROOT));
-const esbuild = wwwRequire('esbuild');
 const OUT = new URL('target/www-react/', ROOT);
 
 // The page. Every render records what the hook returned; window.t drives it.
@@ -91,25 +88,7 @@ let server;
 const api = { requests: [] };
 
 before(async () => {
-  await mkdir(OUT, { recursive: true });
-  await esbuild.build({
-    stdin: { contents: PAGE, loader: 'jsx', resolveDir: new URL('www/', ROOT).pathname, sourcefile: 'page.jsx' },
-    bundle: true,
-    format: 'esm',
-    target: 'es2022',
-    jsx: 'automatic',
-    outfile: new URL('app.js', OUT).pathname,
-    // The built package (www/node_modules/chat-token-manager → pkg/); React lives in
-    // www/node_modules, which pkg/react.mjs does not see from its real path.
-    nodePaths: [new URL('www/node_modules', ROOT).pathname],
-    conditions: ['browser'],
-    define: { 'process.env.NODE_ENV': '"development"' },
-    logLevel: 'error',
-  });
-  // The wasm is loaded relative to the bundle (new URL(..., import.meta.url)).
-  for (const f of (await readdir(new URL('pkg/', ROOT))).filter((f) => f.endsWith('.wasm'))) {
-    await copyFile(new URL(`pkg/${f}`, ROOT), new URL(f, OUT));
-  }
+  await buildPage(PAGE, OUT);
   server = await startStaticServer({
     routes: {
       '/page': (req, res) => {
