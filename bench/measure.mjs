@@ -2,14 +2,27 @@
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median ns per awaited `getToken()` over `runs` runs of `calls` calls, after a warm-up. */
-export async function nsPerCall(getToken, { runs, calls }) {
-  for (let i = 0; i < 20_000; i++) await getToken();
-  const samples = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < calls; i++) await getToken();
-    samples.push(((performance.now() - t0) * 1e6) / calls);
+/** ns per awaited `getToken()` over one run of `calls` calls. */
+async function run(getToken, calls) {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) await getToken();
+  return ((performance.now() - t0) * 1e6) / calls;
+}
+
+/**
+ * Median ns per awaited `getToken()` of two implementations, `ours` and `base`, over `runs`
+ * runs of `calls` calls each after a warm-up. The runs alternate (ours, base, ours, …), so both
+ * see the same machine: a noisy neighbour or a GC phase lands on both, not on one side.
+ */
+export async function nsPerCallPair(ours, base, { runs, calls }) {
+  for (let i = 0; i < 20_000; i++) {
+    await ours();
+    await base();
   }
-  return median(samples);
+  const samples = { ours: [], base: [] };
+  for (let r = 0; r < runs; r++) {
+    samples.ours.push(await run(ours, calls));
+    samples.base.push(await run(base, calls));
+  }
+  return { ours: median(samples.ours), base: median(samples.base) };
 }

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { TokenManager } from 'chat-token-manager';
 import { SeedsTokenManager } from './baseline.mjs';
-import { median, nsPerCall } from './measure.mjs';
+import { median, nsPerCallPair } from './measure.mjs';
 import { startStaticServer, CHROMIUM } from '../tests/browser/lib/server.mjs';
 import { startTokenServer } from '../tests/js/helpers/token-server.mjs';
 
@@ -33,8 +33,7 @@ const fetchToken = async () => ({ authToken: 'bench-token', expiresIn: 3600 });
   await m.start();
   const seeds = new SeedsTokenManager(fetchToken);
   await seeds.getToken();
-  const ours = await nsPerCall(() => m.getToken(), { runs: RUNS, calls: CALLS });
-  const base = await nsPerCall(() => seeds.getToken(), { runs: RUNS, calls: CALLS });
+  const { ours, base } = await nsPerCallPair(() => m.getToken(), () => seeds.getToken(), { runs: RUNS, calls: CALLS });
   row('hot path getToken(), Node (ns/call, median)', fmt(ours), fmt(base), `${(ours / base).toFixed(2)}× (target ≤ 1.5×)`);
   m.dispose();
 }
@@ -101,14 +100,14 @@ const fetchToken = async () => ({ authToken: 'bench-token', expiresIn: 3600 });
     const hot = await page.evaluate(async ({ RUNS, CALLS }) => {
       const { TokenManager } = await import('/pkg/index.mjs');
       const { SeedsTokenManager } = await import('/bench/baseline.mjs');
-      const { nsPerCall } = await import('/bench/measure.mjs');
+      const { nsPerCallPair } = await import('/bench/measure.mjs');
       const fetchToken = async () => ({ authToken: 'bench-token', expiresIn: 3600 });
       const m = new TokenManager({ fetchToken, logger: null, crossTab: false });
       await m.start();
       const seeds = new SeedsTokenManager(fetchToken);
       await seeds.getToken();
       const opts = { runs: RUNS, calls: CALLS };
-      return { ours: await nsPerCall(() => m.getToken(), opts), base: await nsPerCall(() => seeds.getToken(), opts) };
+      return nsPerCallPair(() => m.getToken(), () => seeds.getToken(), opts);
     }, { RUNS, CALLS });
     row('hot path getToken(), Chromium (ns/call, median)', fmt(hot.ours), fmt(hot.base), `${(hot.ours / hot.base).toFixed(2)}× (target ≤ 1.5×)`);
 
