@@ -23,9 +23,10 @@ import { gzipSync } from 'node:zlib';
 // Then 52,000 → 51,100 B (CommonJS 51,900 → 50,950 B): one non-generic body for promise
 // reactions (platform::on_settled) and event listeners, and Object.fromEntries for headers.
 // Then raised 51,100 → 52,000 B (CommonJS 50,950 → 51,850 B) for the refresh grant
-// (refreshEndpoint, issue 16): +1,094 B.
-const CEILING_GZIP_BYTES = 52_000;
-const CJS_CEILING_GZIP_BYTES = 51_850;
+// (refreshEndpoint, issue 16): +1,094 B. Then 52,000 → 52,100 B (CommonJS 51,850 → 51,950 B):
+// a stored or shared token the chat login refuses is replaced by a fetch (+61 B).
+const CEILING_GZIP_BYTES = 52_100;
+const CJS_CEILING_GZIP_BYTES = 51_950;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
 

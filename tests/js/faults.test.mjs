@@ -419,6 +419,26 @@ const ROWS = [
     assert.equal(h.events.filter((e) => e.name === 'error').length, 0);
     expectOutcome(h, m, { requests: 3, logins: 2, state: 'ready' });
   }],
+  ['a stored token the chat login refuses (revoked since it was saved) → cleared, one fetch, the fresh token logged in, no error', async (h) => {
+    const storage = h.storage();
+    const first = h.make({ storage });
+    await first.start();
+    first.dispose();
+    const revoked = h.logins[0];
+    const m = h.make({
+      storage,
+      login: async (token) => {
+        h.logins.push(token);
+        if (token === revoked) throw Object.assign(new Error('auth token not found'), { code: 'AUTH_ERR_AUTH_TOKEN_NOT_FOUND' });
+      },
+    });
+    const info = await m.start();
+    assert.equal(info.source, 'network');
+    assert.notEqual(info.token, revoked);
+    assert.equal(h.events.filter((e) => e.name === 'error').length, 0);
+    assert.ok(!h.stored.get('chat-token-manager').includes(revoked), 'the refused token is no longer stored');
+    expectOutcome(h, m, { requests: 2, logins: 3, state: 'ready' });
+  }],
   ['200 with an HTML error page → invalid_response naming the body', async (h) => {
     h.handle(() => ({ headers: { 'content-type': 'text/html' }, body: `<html>hello ${USER_ID}</html>` }));
     const m = h.make();

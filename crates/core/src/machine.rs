@@ -723,8 +723,23 @@ impl Machine {
                 self.log(Level::Debug, "chat login busy (LOGIN_IN_PROGRESS); retrying shortly", None);
             }
             LoginResult::Failed => {
-                let err = TokenError::new(ErrorKind::LoginFailed("the login callback rejected"));
-                self.give_up(now, err);
+                let reused = match &self.cycle {
+                    Some(Cycle { phase: Phase::LoggingIn { info, .. }, .. }) => info.source,
+                    _ => Source::Network,
+                };
+                if reused == Source::Network {
+                    let err = TokenError::new(ErrorKind::LoginFailed("the login callback rejected"));
+                    self.give_up(now, err);
+                } else {
+                    // A stored token (or another tab's) the chat service no longer takes, e.g.
+                    // revoked since it was saved: fetch a new one in the same cycle, once (a
+                    // network token's failed login gives up).
+                    if reused == Source::Storage && self.cfg.persist {
+                        self.actions.push_back(Action::ClearStored);
+                    }
+                    self.log(Level::Info, "the chat login refused a stored or shared token; fetching a new one", None);
+                    self.attempt(now);
+                }
             }
         }
         self.sync_state();

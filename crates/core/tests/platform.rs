@@ -32,6 +32,37 @@ fn a_valid_stored_token_is_used_without_a_fetch_and_logged_in() {
 }
 
 #[test]
+fn a_stored_token_the_chat_login_refuses_is_dropped_and_a_fresh_one_fetched_once() {
+    let mut a = H::new(persisting());
+    wait(a.start());
+    a.load();
+    a.deliver(token("saved", 3600.0));
+    let entry = a.storage.clone().expect("persisted after login");
+
+    let mut b = H::new(persisting());
+    b.now = a.now + 60_000;
+    b.storage = Some(entry);
+    let w = wait(b.start());
+    b.load();
+    assert!(b.fetches.is_empty());
+    // Revoked since it was saved: the chat SDK refuses it.
+    b.login(LoginResult::Failed);
+    assert_eq!(b.fetches.len(), 1, "a fresh token is fetched in the same cycle");
+    assert_eq!(b.storage, None, "the refused entry is cleared");
+    assert!(b.error_events().is_empty(), "no error: the cycle goes on");
+    b.deliver(token("fresh", 3600.0));
+    assert!(matches!(b.result_of(w), Some(Ok(i)) if i.token == "fresh" && i.source == Source::Network));
+
+    // A network token's failed login gives up as before (no loop).
+    b.m.refresh(b.now).unwrap();
+    b.drain();
+    b.respond(token("fresh-2", 3600.0));
+    b.login(LoginResult::Failed);
+    assert!(b.fetches.is_empty(), "no fetch after a network token's failed login");
+    assert_eq!(b.error_events().len(), 1);
+}
+
+#[test]
 fn an_expired_or_corrupted_stored_token_is_discarded_and_a_fresh_one_fetched() {
     for entry in ["garbage", "ctm1\n1\n2\ntok\n\n", ""] {
         let mut h = H::new(persisting());
