@@ -213,7 +213,7 @@ pub(crate) fn ignore(promise: Promise) {
 }
 
 /// What [`on_settled`] calls: with the value, or with the rejection.
-pub(crate) type Settled = Box<dyn FnOnce(Result<JsValue, JsValue>)>;
+type Settled = Box<dyn FnOnce(Result<JsValue, JsValue>)>;
 
 /// Calls `f` with how `promise` settles, from the promise's own reaction job: no executor hop
 /// (a future awaiting it would run one job later), as JavaScript's `await` would. Both

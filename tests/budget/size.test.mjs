@@ -24,9 +24,10 @@ import { gzipSync } from 'node:zlib';
 // reactions (platform::on_settled) and event listeners, and Object.fromEntries for headers.
 // Then raised 51,100 → 52,000 B (CommonJS 50,950 → 51,850 B) for the refresh grant
 // (refreshEndpoint, issue 16): +1,094 B. Then 52,000 → 52,100 B (CommonJS 51,850 → 51,950 B):
-// a stored or shared token the chat login refuses is replaced by a fetch (+61 B).
-const CEILING_GZIP_BYTES = 52_100;
-const CJS_CEILING_GZIP_BYTES = 51_950;
+// a stored or shared token the chat login refuses is replaced by a fetch (+61 B); and back to
+// 52,000 B (CommonJS 51,850 B) when the cycle's refused-grant flag became derived state (−69 B).
+const CEILING_GZIP_BYTES = 52_000;
+const CJS_CEILING_GZIP_BYTES = 51_850;
 const pkg = new URL('../../pkg/', import.meta.url);
 const gz = (f) => gzipSync(readFileSync(new URL(f, pkg)), { level: 9 }).length;
 

@@ -438,8 +438,6 @@ struct Cycle {
     attempt: u32,
     waiters: Vec<WaiterId>,
     phase: Phase,
-    /// The refresh grant was refused in this cycle: the rest of it asks the token source.
-    refused_grant: bool,
 }
 
 /// The earlier of two optional times (smaller in wasm than an iterator chain).
@@ -687,12 +685,9 @@ impl Machine {
         self.sync_state();
     }
 
-    /// The current token's refresh token was refused: the rest of the cycle asks the token
-    /// source, and a persisted entry drops it.
+    /// The current token's refresh token was refused: it is dropped, so the next attempts ask
+    /// the token source, and so is a persisted entry's.
     fn forget_refresh_token(&mut self) {
-        if let Some(cycle) = &mut self.cycle {
-            cycle.refused_grant = true;
-        }
         let Some(cur) = &mut self.current else { return };
         cur.info.refresh_token = None;
         if self.cfg.persist && cur.info.source != Source::Storage {
@@ -891,13 +886,7 @@ impl Machine {
             }
             Some(_) => {}
             None => {
-                self.cycle = Some(Cycle {
-                    reason: Reason::Scheduled,
-                    attempt: 1,
-                    waiters: Vec::new(),
-                    phase: Phase::Parked { retry: false },
-                    refused_grant: false,
-                })
+                self.cycle = Some(Cycle { reason: Reason::Scheduled, attempt: 1, waiters: Vec::new(), phase: Phase::Parked { retry: false } })
             }
         }
         self.loaded = true;
@@ -1062,7 +1051,7 @@ impl Machine {
         self.next_refresh = None;
         let load = self.cfg.persist && !self.loaded;
         let phase = if load { Phase::Loading } else { Phase::Parked { retry: false } };
-        self.cycle = Some(Cycle { reason, attempt: 1, waiters: Vec::new(), phase, refused_grant: false });
+        self.cycle = Some(Cycle { reason, attempt: 1, waiters: Vec::new(), phase });
         if load {
             self.actions.push_back(Action::LoadStored);
         } else {
@@ -1075,12 +1064,11 @@ impl Machine {
         let op = self.next_op();
         let deadline = now.saturating_add(self.cfg.fetch_timeout_ms);
         let online = self.online;
-        let refresh_token = self.current.as_ref().and_then(|c| c.info.refresh_token.clone()).filter(|_| self.cfg.refresh_grant);
-        let Some(cycle) = &mut self.cycle else { return };
-        let grant = match refresh_token.filter(|_| !cycle.refused_grant) {
+        let grant = match self.current.as_ref().and_then(|c| c.info.refresh_token.clone()).filter(|_| self.cfg.refresh_grant) {
             Some(refresh_token) => Grant::Refresh(refresh_token),
             None => Grant::Source,
         };
+        let Some(cycle) = &mut self.cycle else { return };
         if let Phase::Parked { retry: true } | Phase::Backoff { .. } = cycle.phase {
             cycle.attempt += 1;
         }
